@@ -1,0 +1,67 @@
+import { Chart } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
+import { checkDnsLabel } from './core/checks';
+import { MANAGED_BY, LabelKeys } from './core/labels';
+import { Environment } from './environments/environment';
+
+export interface SystemChartProps {
+  /** The environment this chart renders. */
+  readonly environment: Environment;
+  /** The system's name; also its namespace unless `namespace` is given. */
+  readonly system: string;
+  /**
+   * Namespace every object of the system lives in.
+   * @default - the system name
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * One system in one environment: everything under `dist/<env>/<system>/`, in one
+ * namespace, including the Namespace object itself.
+ */
+export class SystemChart extends Chart {
+  /** The chart a construct belongs to. */
+  public static of(scope: IConstruct): SystemChart {
+    const chart: unknown = Chart.of(scope);
+    if (!(chart instanceof SystemChart)) {
+      throw new Error(`${scope.node.path}: not inside a SystemChart`);
+    }
+    return chart as SystemChart;
+  }
+
+  public readonly environment: Environment;
+  public readonly system: string;
+  public readonly namespaceName: string;
+  /** The system's Namespace object. */
+  public readonly namespaceObject: k8s.KubeNamespace;
+
+  constructor(scope: Construct, props: SystemChartProps) {
+    const namespace = props.namespace ?? props.system;
+    // The id is only used for construct paths; object names are always explicit.
+    super(scope, `${props.environment.name}-${props.system}`, { disableResourceNameHashes: true });
+    checkDnsLabel(this, 'system name', props.system);
+    checkDnsLabel(this, 'namespace', namespace);
+    this.environment = props.environment;
+    this.system = props.system;
+    this.namespaceName = namespace;
+    this.namespaceObject = new k8s.KubeNamespace(this, 'namespace', {
+      metadata: {
+        name: namespace,
+        labels: {
+          [LabelKeys.name]: namespace,
+          [LabelKeys.instance]: namespace,
+          [LabelKeys.component]: 'namespace',
+          [LabelKeys.partOf]: props.system,
+          [LabelKeys.managedBy]: MANAGED_BY,
+          // Pod Security admission enforces what our constructs already render.
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': 'v1.27',
+          'pod-security.kubernetes.io/warn': 'restricted',
+          'pod-security.kubernetes.io/audit': 'restricted',
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,25 @@
+import { App } from 'cdk8s';
+import { Construct } from 'constructs';
+import { SystemChart } from './chart';
+import { Environment, ENVIRONMENT_NAMES } from './environments/environment';
+import { ENVIRONMENTS } from './environments/settings';
+import { novacron } from './systems/novacron';
+
+/** A system of the fleet: builds its chart for one environment. */
+export type SystemBuilder = (scope: Construct, env: Environment) => SystemChart;
+
+/** Every system of the fleet, in render order. */
+export const SYSTEMS: Readonly<Record<string, SystemBuilder>> = {
+  novacron,
+};
+
+/** Builds every system for every environment into `app`. */
+export function buildFleet(app: App = new App({ outdir: 'dist' })): App {
+  for (const name of ENVIRONMENT_NAMES) {
+    const env = new Environment(ENVIRONMENTS[name]);
+    for (const build of Object.values(SYSTEMS)) {
+      build(app, env);
+    }
+  }
+  return app;
+}

@@ -1,0 +1,85 @@
+import { Construct } from 'constructs';
+import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
+import { SystemChart } from '../chart';
+import { fail } from '../core/errors';
+import { LabelKeys, MANAGED_BY } from '../core/labels';
+import { namespacedMeta } from '../core/metadata';
+
+/** The security headers the design documents ask every public host to send. */
+export interface SecurityHeadersSpec {
+  /**
+   * Strict-Transport-Security.
+   * @default 'max-age=63072000; includeSubDomains; preload'
+   */
+  readonly strictTransportSecurity?: string;
+  /**
+   * Content-Security-Policy.
+   * @default "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+   */
+  readonly contentSecurityPolicy?: string;
+  /**
+   * X-Frame-Options.
+   * @default 'DENY'
+   */
+  readonly frameOptions?: string;
+  /**
+   * Referrer-Policy.
+   * @default 'strict-origin-when-cross-origin'
+   */
+  readonly referrerPolicy?: string;
+}
+
+export interface ResponseHeadersProps extends SecurityHeadersSpec {
+  /** ConfigMap name. */
+  readonly name: string;
+}
+
+/**
+ * Response headers for ingress-nginx's `custom-headers` annotation: a ConfigMap in the
+ * Ingress's namespace. (ingress-nginx only sends header names listed in the controller's
+ * `global-allowed-response-headers`; the README lists them.)
+ */
+export class ResponseHeaders extends Construct {
+  /** The system's shared default header set, created on first use. */
+  public static defaultFor(scope: Construct): ResponseHeaders {
+    const chart = SystemChart.of(scope);
+    const existing = chart.node.tryFindChild('security-headers');
+    return existing instanceof ResponseHeaders
+      ? existing
+      : new ResponseHeaders(chart, 'security-headers', { name: 'security-headers' });
+  }
+
+  public readonly configMap: k8s.KubeConfigMap;
+  public readonly name: string;
+  public readonly headers: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: ResponseHeadersProps) {
+    super(scope, id);
+    this.name = props.name;
+    const hsts = props.strictTransportSecurity ?? 'max-age=63072000; includeSubDomains; preload';
+    const maxAge = /max-age=(\d+)/.exec(hsts);
+    if (!maxAge || Number(maxAge[1]) < 31536000) {
+      fail(this, `Strict-Transport-Security "${hsts}" has a max-age under one year`,
+        'use at least max-age=31536000 (the design documents ask for 63072000 with includeSubDomains; preload)');
+    }
+    this.headers = {
+      'Content-Security-Policy': props.contentSecurityPolicy ?? "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+      'Referrer-Policy': props.referrerPolicy ?? 'strict-origin-when-cross-origin',
+      'Strict-Transport-Security': hsts,
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': props.frameOptions ?? 'DENY',
+      'X-XSS-Protection': '1; mode=block',
+    };
+    const chart = SystemChart.of(this);
+    this.configMap = new k8s.KubeConfigMap(this, 'Resource', {
+      metadata: namespacedMeta(this, props.name, {
+        [LabelKeys.name]: props.name,
+        [LabelKeys.instance]: props.name,
+        [LabelKeys.component]: 'ingress',
+        [LabelKeys.partOf]: chart.system,
+        [LabelKeys.managedBy]: MANAGED_BY,
+      }),
+      data: { ...this.headers },
+    });
+  }
+}

@@ -1,0 +1,279 @@
+import { Construct, IConstruct } from 'constructs';
+import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
+import { SystemChart } from '../chart';
+import { checkDnsLabel, checkPositiveInt } from '../core/checks';
+import { fail } from '../core/errors';
+import { LabelKeys, MANAGED_BY } from '../core/labels';
+import { namespacedMeta } from '../core/metadata';
+import { Environment } from '../environments/environment';
+import { ResponseHeaders } from './response-headers';
+
+/** A Service an Ingress can send traffic to. */
+export interface IHttpBackend extends IConstruct {
+  /** The stable Service's name. */
+  readonly serviceName: string;
+  /** The Service's HTTP port. */
+  readonly httpServicePort: number;
+  /** Admits the ingress controller to the backend's pods (NetworkPolicy). */
+  allowFromIngressController(): void;
+  /**
+   * For blue/green backends: the preview Service and the share of traffic it gets.
+   * @default - not blue/green, or no canary
+   */
+  readonly canary?: { readonly serviceName: string; readonly weight: number };
+}
+
+/** One host and path routed to a backend. */
+export interface IngressRouteSpec {
+  /** Host name, e.g. api.songnodes.com. */
+  readonly host: string;
+  /**
+   * Path.
+   * @default '/'
+   */
+  readonly path?: string;
+  /**
+   * Path match type.
+   * @default 'Prefix'
+   */
+  readonly pathType?: 'Prefix' | 'Exact';
+  /** Where the traffic goes. */
+  readonly backend: IHttpBackend;
+}
+
+/** ingress-nginx rate limits (per client IP, per Ingress). */
+export interface RateLimitSpec {
+  /**
+   * Requests per minute per client IP.
+   * @default - no request limit
+   */
+  readonly requestsPerMinute?: number;
+  /**
+   * Concurrent connections per client IP.
+   * @default 20
+   */
+  readonly connectionsPerIp?: number;
+  /**
+   * Burst size as a multiple of the rate.
+   * @default 5 (ingress-nginx default)
+   */
+  readonly burstMultiplier?: number;
+}
+
+/** Everything about an Ingress except where it routes. */
+export interface IngressOptions {
+  /**
+   * Terminate TLS with a cert-manager certificate. Required in staging and production.
+   * @default true
+   */
+  readonly tls?: boolean;
+  /**
+   * Secret cert-manager writes the certificate to.
+   * @default `${name}-tls`
+   */
+  readonly tlsSecretName?: string;
+  /**
+   * cert-manager ClusterIssuer.
+   * @default - the environment's issuer
+   */
+  readonly clusterIssuer?: string;
+  /**
+   * Rate limits.
+   * @default - 20 connections per IP, no request limit
+   */
+  readonly rateLimit?: RateLimitSpec;
+  /**
+   * Response security headers; `false` sends none.
+   * @default - the system's shared security-headers ConfigMap
+   */
+  readonly responseHeaders?: ResponseHeaders | false;
+  /**
+   * Long-lived WebSocket connections: proxy read/send timeouts in seconds.
+   * @default - ingress-nginx's 60 s
+   */
+  readonly websocketTimeoutSeconds?: number;
+  /**
+   * Server-sent events: disable response buffering and hold connections this many seconds.
+   * @default - buffered, 60 s
+   */
+  readonly streamingTimeoutSeconds?: number;
+  /**
+   * Largest request body, e.g. "10m".
+   * @default - ingress-nginx's 1m
+   */
+  readonly maxBodySize?: string;
+}
+
+export interface WebIngressProps extends IngressOptions {
+  /** Ingress name. */
+  readonly name: string;
+  /** Routes; at least one. */
+  readonly routes: IngressRouteSpec[];
+  /**
+   * Label app.kubernetes.io/component.
+   * @default 'ingress'
+   */
+  readonly component?: string;
+}
+
+/** Host/path pairs claimed so far, per environment of an app: two Ingresses cannot share one. */
+const claims = new WeakMap<object, Map<string, string>>();
+
+function claim(scope: IConstruct, host: string, path: string): void {
+  const env = Environment.of(scope);
+  let byRoot = claims.get(scope.node.root);
+  if (!byRoot) {
+    byRoot = new Map();
+    claims.set(scope.node.root, byRoot);
+  }
+  const key = `${env.name} ${host}${path}`;
+  const owner = byRoot.get(key);
+  if (owner) {
+    fail(scope, `host ${host} path ${path} is already routed by ${owner}`,
+      'give this route another host or path, or add it to the existing Ingress');
+  }
+  byRoot.set(key, scope.node.path);
+}
+
+const HOST = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/;
+const NGINX = 'nginx.ingress.kubernetes.io';
+
+/**
+ * An ingress-nginx Ingress: TLS from a cert-manager ClusterIssuer, HTTPS redirects,
+ * per-IP rate limits, security response headers, and WebSocket or SSE timeouts.
+ * When a backend has a canary weight, a canary Ingress sends that share to its preview.
+ */
+export class WebIngress extends Construct {
+  public readonly ingress: k8s.KubeIngress;
+  /** Canary Ingresses, one per blue/green backend with a non-zero weight. */
+  public readonly canaries: k8s.KubeIngress[] = [];
+  public readonly name: string;
+  public readonly hosts: string[];
+  public readonly routes: IngressRouteSpec[];
+
+  constructor(scope: Construct, id: string, props: WebIngressProps) {
+    super(scope, id);
+    const env = Environment.of(this);
+    const chart = SystemChart.of(this);
+    checkDnsLabel(this, 'ingress name', props.name);
+    this.name = props.name;
+    this.routes = props.routes;
+    if (props.routes.length === 0) {
+      fail(this, 'the Ingress has no routes', 'add at least one { host, backend } route');
+    }
+    const tls = props.tls ?? true;
+    if (!tls && env.settings.requireTls) {
+      fail(this, `Ingress ${props.name} has no TLS in ${env.name}`,
+        `remove "tls: false": ${env.name} serves HTTPS only (cert-manager issues the certificate)`);
+    }
+    for (const r of props.routes) {
+      if (!HOST.test(r.host)) {
+        fail(this, `host "${r.host}" is not a valid DNS name`, 'use a lowercase fully qualified name such as api.example.com');
+      }
+      const path = r.path ?? '/';
+      if (!path.startsWith('/')) {
+        fail(this, `path "${path}" on ${r.host} does not start with "/"`, 'use an absolute path such as "/" or "/auth"');
+      }
+      claim(this, r.host, path);
+      r.backend.allowFromIngressController();
+    }
+    const rate = props.rateLimit ?? {};
+    for (const [key, v] of Object.entries(rate)) {
+      checkPositiveInt(this, `rateLimit.${key}`, v as number);
+    }
+    for (const key of ['websocketTimeoutSeconds', 'streamingTimeoutSeconds'] as const) {
+      if (props[key] !== undefined) { checkPositiveInt(this, key, props[key]!); }
+    }
+    const hosts = [...new Set(props.routes.map(r => r.host))].sort();
+    this.hosts = hosts;
+    const headers = props.responseHeaders === false ? undefined : props.responseHeaders ?? ResponseHeaders.defaultFor(this);
+
+    const annotations: Record<string, string> = {
+      [`${NGINX}/limit-connections`]: String(rate.connectionsPerIp ?? 20),
+    };
+    if (rate.requestsPerMinute !== undefined) {
+      annotations[`${NGINX}/limit-rpm`] = String(rate.requestsPerMinute);
+    }
+    if (rate.burstMultiplier !== undefined) {
+      annotations[`${NGINX}/limit-burst-multiplier`] = String(rate.burstMultiplier);
+    }
+    if (tls) {
+      annotations['cert-manager.io/cluster-issuer'] = props.clusterIssuer ?? env.settings.clusterIssuer;
+      annotations[`${NGINX}/ssl-redirect`] = 'true';
+      annotations[`${NGINX}/force-ssl-redirect`] = 'true';
+    }
+    if (headers) {
+      annotations[`${NGINX}/custom-headers`] = `${chart.namespaceName}/${headers.name}`;
+    }
+    const timeout = props.streamingTimeoutSeconds ?? props.websocketTimeoutSeconds;
+    if (timeout !== undefined) {
+      annotations[`${NGINX}/proxy-read-timeout`] = String(timeout);
+      annotations[`${NGINX}/proxy-send-timeout`] = String(timeout);
+    }
+    if (props.streamingTimeoutSeconds !== undefined) {
+      annotations[`${NGINX}/proxy-buffering`] = 'off';
+    }
+    if (props.maxBodySize !== undefined) {
+      annotations[`${NGINX}/proxy-body-size`] = props.maxBodySize;
+    }
+    const labels = {
+      [LabelKeys.name]: props.name,
+      [LabelKeys.instance]: props.name,
+      [LabelKeys.component]: props.component ?? 'ingress',
+      [LabelKeys.partOf]: chart.system,
+      [LabelKeys.managedBy]: MANAGED_BY,
+    };
+    this.ingress = new k8s.KubeIngress(this, 'Resource', {
+      metadata: namespacedMeta(this, props.name, labels, sortKeys(annotations)),
+      spec: {
+        ingressClassName: env.settings.ingressClassName,
+        ...(tls ? { tls: [{ hosts, secretName: props.tlsSecretName ?? `${props.name}-tls` }] } : {}),
+        rules: renderRules(props.routes, b => ({ name: b.serviceName, port: b.httpServicePort })),
+      },
+    });
+
+    // ingress-nginx canaries: same host and path, a weight, and the preview Service behind it.
+    const canaryBackends = [...new Set(props.routes.map(r => r.backend))].filter(b => (b.canary?.weight ?? 0) > 0);
+    for (const backend of canaryBackends) {
+      const name = canaryBackends.length === 1 && new Set(props.routes.map(r => r.backend)).size === 1
+        ? `${props.name}-canary` : `${props.name}-${backend.serviceName}-canary`;
+      const routes = props.routes.filter(r => r.backend === backend);
+      this.canaries.push(new k8s.KubeIngress(this, `canary-${backend.serviceName}`, {
+        metadata: namespacedMeta(this, name, { ...labels, [LabelKeys.instance]: name }, {
+          [`${NGINX}/canary`]: 'true',
+          [`${NGINX}/canary-weight`]: String(backend.canary!.weight),
+        }),
+        spec: {
+          ingressClassName: env.settings.ingressClassName,
+          rules: renderRules(routes, b => ({ name: b.canary!.serviceName, port: b.httpServicePort })),
+        },
+      }));
+    }
+  }
+}
+
+function sortKeys(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.keys(o).sort().map(k => [k, o[k]]));
+}
+
+function renderRules(
+  routes: IngressRouteSpec[], target: (b: IHttpBackend) => { name: string; port: number },
+): k8s.IngressRule[] {
+  const byHost = new Map<string, IngressRouteSpec[]>();
+  for (const r of routes) {
+    byHost.set(r.host, [...(byHost.get(r.host) ?? []), r]);
+  }
+  return [...byHost.keys()].sort().map(host => ({
+    host,
+    http: {
+      paths: byHost.get(host)!.map(r => {
+        const t = target(r.backend);
+        return {
+          path: r.path ?? '/',
+          pathType: r.pathType ?? 'Prefix',
+          backend: { service: { name: t.name, port: { number: t.port } } },
+        };
+      }),
+    },
+  }));
+}

@@ -1,0 +1,122 @@
+import { Construct } from 'constructs';
+import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
+import { SystemChart } from '../chart';
+import { checkUnique } from '../core/checks';
+import { fail } from '../core/errors';
+import { LabelKeys, MANAGED_BY } from '../core/labels';
+import { namespacedMeta } from '../core/metadata';
+import { Environment } from '../environments/environment';
+import { parseDuration } from './duration';
+
+/** How urgently a person must act. */
+export type AlertSeverity = 'critical' | 'warning' | 'info';
+
+/** One alerting rule. */
+export interface AlertSpec {
+  /** Alert name in UpperCamelCase, e.g. `HighErrorRate`. */
+  readonly alert: string;
+  /** PromQL expression; the alert fires for every series it returns. */
+  readonly expr: string;
+  /** How long the condition must hold, e.g. "1m". */
+  readonly for: string;
+  /** Severity label, used by Alertmanager routing. */
+  readonly severity: AlertSeverity;
+  /** One-line summary annotation. */
+  readonly summary: string;
+  /** Description annotation; may use {{ $labels.x }} and {{ $value }}. */
+  readonly description: string;
+  /**
+   * Extra labels, e.g. `priority: 'P0'`.
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+  /**
+   * Runbook link annotation.
+   * @default - none
+   */
+  readonly runbookUrl?: string;
+}
+
+/** A named group of alerts evaluated together. */
+export interface AlertGroupSpec {
+  /** Group name. */
+  readonly name: string;
+  /**
+   * Evaluation interval.
+   * @default - Prometheus's global evaluation interval
+   */
+  readonly interval?: string;
+  /** The alerts. */
+  readonly alerts: AlertSpec[];
+}
+
+export interface AlertRulesProps {
+  /** PrometheusRule name. */
+  readonly name: string;
+  /** Groups of alerts. */
+  readonly groups: AlertGroupSpec[];
+}
+
+/** A prometheus-operator PrometheusRule rendered from typed alert definitions. */
+export class AlertRules extends Construct {
+  public readonly rule: PrometheusRule;
+  public readonly alerts: readonly AlertSpec[];
+
+  constructor(scope: Construct, id: string, props: AlertRulesProps) {
+    super(scope, id);
+    const env = Environment.of(this);
+    const chart = SystemChart.of(this);
+    if (props.groups.length === 0 || props.groups.some(g => g.alerts.length === 0)) {
+      fail(this, 'an alert group is empty', 'give every group at least one alert, or remove it');
+    }
+    checkUnique(this, 'alert group name', props.groups.map(g => g.name));
+    const all = props.groups.flatMap(g => g.alerts);
+    checkUnique(this, 'alert name', all.map(a => a.alert));
+    for (const a of all) {
+      if (!/^[A-Z][A-Za-z0-9]*$/.test(a.alert)) {
+        fail(this, `alert name "${a.alert}" is not UpperCamelCase`, 'name alerts like HighErrorRate');
+      }
+      if (!a.expr.trim()) {
+        fail(this, `alert ${a.alert} has an empty expression`, 'give a PromQL expression that returns the failing series');
+      }
+      parseDuration(this, `alert ${a.alert} "for"`, a.for);
+      if (!['critical', 'warning', 'info'].includes(a.severity)) {
+        fail(this, `alert ${a.alert} severity "${a.severity}" is unknown`, 'use critical, warning or info');
+      }
+      if (!a.summary.trim() || !a.description.trim()) {
+        fail(this, `alert ${a.alert} lacks a summary or description`, 'say what is wrong and what it affects, for whoever is paged');
+      }
+    }
+    for (const g of props.groups) {
+      if (g.interval) { parseDuration(this, `group ${g.name} interval`, g.interval); }
+    }
+    this.alerts = all;
+    this.rule = new PrometheusRule(this, 'Resource', {
+      metadata: namespacedMeta(this, props.name, {
+        [LabelKeys.name]: props.name,
+        [LabelKeys.instance]: props.name,
+        [LabelKeys.component]: 'alerting',
+        [LabelKeys.partOf]: chart.system,
+        [LabelKeys.managedBy]: MANAGED_BY,
+        ...env.settings.prometheusSelector,
+      }),
+      spec: {
+        groups: props.groups.map(g => ({
+          name: g.name,
+          ...(g.interval ? { interval: g.interval } : {}),
+          rules: g.alerts.map(a => ({
+            alert: a.alert,
+            expr: PrometheusRuleSpecGroupsRulesExpr.fromString(a.expr),
+            for: a.for,
+            labels: { ...(a.labels ?? {}), severity: a.severity, system: chart.system, environment: env.name },
+            annotations: {
+              summary: a.summary,
+              description: a.description,
+              ...(a.runbookUrl ? { runbook_url: a.runbookUrl } : {}),
+            },
+          })),
+        })),
+      },
+    });
+  }
+}

@@ -1,0 +1,82 @@
+import { Construct } from 'constructs';
+import { ServiceMonitor, ServiceMonitorSpecEndpointsScheme } from '../../imports/monitoring.coreos.com';
+import { SystemChart } from '../chart';
+import { fail } from '../core/errors';
+import { namespacedMeta } from '../core/metadata';
+import { Environment } from '../environments/environment';
+import { parseDuration } from './duration';
+
+/** How Prometheus scrapes a workload. */
+export interface ScrapeSpec {
+  /**
+   * Named Service port that serves metrics.
+   * @default 'metrics' when the workload has such a port, else 'http'
+   */
+  readonly port?: string;
+  /**
+   * Metrics path.
+   * @default '/metrics'
+   */
+  readonly path?: string;
+  /**
+   * Scrape interval.
+   * @default '30s'
+   */
+  readonly interval?: string;
+  /**
+   * Scrape timeout; at most the interval.
+   * @default '10s', or the interval when shorter
+   */
+  readonly scrapeTimeout?: string;
+}
+
+export interface MonitorProps extends ScrapeSpec {
+  /** ServiceMonitor name. */
+  readonly name: string;
+  /** Labels for the object (the Prometheus selector label is added). */
+  readonly labels: Record<string, string>;
+  /** Labels of the Services to scrape. */
+  readonly serviceSelector: Record<string, string>;
+  /** Named ports the selected Services expose; the scrape port must be one of them. */
+  readonly servicePortNames: string[];
+  /**
+   * Pod labels copied onto every scraped series (e.g. `color`, to compare blue with green).
+   * @default - none
+   */
+  readonly podTargetLabels?: string[];
+}
+
+/** A prometheus-operator ServiceMonitor for one workload's Services. */
+export class Monitor extends Construct {
+  public readonly serviceMonitor: ServiceMonitor;
+
+  constructor(scope: Construct, id: string, props: MonitorProps) {
+    super(scope, id);
+    const env = Environment.of(this);
+    const port = props.port ?? (props.servicePortNames.includes('metrics') ? 'metrics' : 'http');
+    if (!props.servicePortNames.includes(port)) {
+      fail(this, `metrics port "${port}" is not a named port of the Service`,
+        `use one of: ${props.servicePortNames.join(', ') || '(none)'}`);
+    }
+    const path = props.path ?? '/metrics';
+    if (!path.startsWith('/')) {
+      fail(this, `metrics path "${path}" does not start with "/"`, 'use an absolute path such as "/metrics"');
+    }
+    const interval = props.interval ?? '30s';
+    const intervalSeconds = parseDuration(this, 'scrape interval', interval);
+    const scrapeTimeout = props.scrapeTimeout ?? (intervalSeconds < 10 ? interval : '10s');
+    if (parseDuration(this, 'scrape timeout', scrapeTimeout) > intervalSeconds) {
+      fail(this, `scrapeTimeout ${scrapeTimeout} is longer than the interval ${interval}`,
+        `set scrapeTimeout to at most ${interval}`);
+    }
+    this.serviceMonitor = new ServiceMonitor(this, 'Resource', {
+      metadata: namespacedMeta(this, props.name, { ...props.labels, ...env.settings.prometheusSelector }),
+      spec: {
+        selector: { matchLabels: props.serviceSelector },
+        namespaceSelector: { matchNames: [SystemChart.of(this).namespaceName] },
+        endpoints: [{ port, path, interval, scrapeTimeout, scheme: ServiceMonitorSpecEndpointsScheme.HTTP }],
+        ...(props.podTargetLabels?.length ? { podTargetLabels: props.podTargetLabels } : {}),
+      },
+    });
+  }
+}

@@ -1,0 +1,189 @@
+import { Construct } from 'constructs';
+import { SystemChart } from '../chart';
+import { AppConfig } from '../config/app-config';
+import { SecretReference } from '../config/secret-reference';
+import { Environment, PerEnvironment } from '../environments/environment';
+import { imageOf, releaseOf } from '../environments/releases';
+import { AlertRules } from '../monitoring/alert-rules';
+import { ExternalEgressSpec } from '../network/network-policy';
+import { Microservice } from '../workload/microservice';
+import { Worker } from '../workload/worker';
+import { containerCpuAbove, containerMemoryAbove, errorRatioAbove, latencyQuantileAbove } from './alert-expressions';
+
+/**
+ * NovaCron (design document 001): the Go API server with the DWCP v3 protocol, backed by
+ * managed PostgreSQL (Cloud SQL) and Redis (Memorystore) reached over private IPs.
+ */
+export const NOVACRON = {
+  system: 'novacron',
+  host: 'api.novacron.io',
+  /** Private IP ranges of the managed datastores, per environment (Terraform outputs). */
+  datastores: {
+    dev: { postgres: '10.30.0.0/29', redis: '10.30.1.0/29' },
+    staging: { postgres: '10.20.0.0/29', redis: '10.20.1.0/29' },
+    production: { postgres: '10.10.0.0/29', redis: '10.10.1.0/29' },
+  } as PerEnvironment<{ postgres: string; redis: string }>,
+  autoscaling: {
+    dev: { minReplicas: 1, maxReplicas: 2 },
+    staging: { minReplicas: 2, maxReplicas: 4 },
+    production: { minReplicas: 3, maxReplicas: 10 },
+  } as PerEnvironment<{ minReplicas: number; maxReplicas: number }>,
+};
+
+export function novacron(scope: Construct, env: Environment): SystemChart {
+  const chart = new SystemChart(scope, { environment: env, system: NOVACRON.system });
+  const stores = env.pick(NOVACRON.datastores);
+  const postgresEgress: ExternalEgressSpec = { cidr: stores.postgres, ports: [{ port: 5432 }], description: 'Cloud SQL PostgreSQL' };
+  const redisEgress: ExternalEgressSpec = { cidr: stores.redis, ports: [{ port: 6379 }], description: 'Memorystore Redis' };
+
+  const config = new AppConfig(chart, 'config', {
+    name: 'novacron-config',
+    data: {
+      ENVIRONMENT: env.name,
+      LOG_LEVEL: env.name === 'production' ? 'info' : 'debug',
+      DB_HOST: stores.postgres.replace(/\.0\/29$/, '.2'),
+      DB_PORT: '5432',
+      DB_NAME: 'novacron',
+      DB_USER: 'novacron',
+      DB_SSLMODE: 'require',
+      REDIS_HOST: stores.redis.replace(/\.0\/29$/, '.2'),
+      REDIS_PORT: '6379',
+      DWCP_ENABLED: 'true',
+    },
+  });
+  const secrets = SecretReference.fromName('novacron-secrets');
+
+  const { minReplicas, maxReplicas } = env.pick(NOVACRON.autoscaling);
+  const api = new Microservice(chart, 'api-server', {
+    ...releaseOf(chart, NOVACRON.system, 'api-server', { userFacing: true }),
+    ports: [{ name: 'http', containerPort: 8080 }, { name: 'metrics', containerPort: 9090 }],
+    resources: {
+      requests: { cpu: '500m', memory: '512Mi' },
+      limits: { cpu: '2000m', memory: '2Gi' },
+    },
+    probes: {
+      startup: { path: '/health', periodSeconds: 5, failureThreshold: 24 },
+      readiness: { path: '/health/ready', periodSeconds: 5 },
+      liveness: { path: '/health/live', periodSeconds: 10 },
+    },
+    envFrom: [config],
+    secretEnv: {
+      DB_PASSWORD: secrets.key('DB_PASSWORD'),
+      REDIS_AUTH: secrets.key('REDIS_AUTH'),
+      JWT_SECRET: secrets.key('JWT_SECRET'),
+    },
+    autoscaling: {
+      minReplicas,
+      maxReplicas,
+      cpuUtilization: 70,
+      memoryUtilization: 80,
+      podsMetrics: [{ metric: 'http_requests_per_second', averageValue: 1000 }],
+      scaleUp: { percent: 100, periodSeconds: 30 },
+      scaleDown: { percent: 50, periodSeconds: 60, stabilizationWindowSeconds: 300 },
+    },
+    // Keep 2 pods through drains; staging's floor of 2 only allows keeping 1.
+    disruptionBudget: { minAvailable: Math.min(2, minReplicas - 1) },
+    sessionAffinity: 'ClientIP',
+    ingresses: [{ host: NOVACRON.host, rateLimit: { requestsPerMinute: 600, connectionsPerIp: 20 } }],
+    metrics: { port: 'metrics', interval: '15s' },
+    externalEgress: [postgresEgress, redisEgress],
+  });
+
+  // Exporters for the managed datastores, so the P0 pool and cache alerts have metrics.
+  const exporterResources = {
+    requests: { cpu: '50m', memory: '64Mi' },
+    limits: { cpu: '200m', memory: '128Mi' },
+  };
+  new Worker(chart, 'postgres-exporter', {
+    component: 'metrics-exporter',
+    image: imageOf(chart, NOVACRON.system, 'postgres-exporter'),
+    ports: [{ name: 'metrics', containerPort: 9187 }],
+    resources: exporterResources,
+    probes: { readiness: { path: '/', port: 'metrics' }, liveness: { path: '/', port: 'metrics', periodSeconds: 30 } },
+    env: {
+      DATA_SOURCE_URI: `${stores.postgres.replace(/\.0\/29$/, '.2')}:5432/novacron?sslmode=require`,
+      DATA_SOURCE_USER: 'novacron_monitor',
+    },
+    secretEnv: { DATA_SOURCE_PASS: secrets.key('MONITOR_DB_PASSWORD') },
+    metrics: { port: 'metrics', interval: '30s' },
+    externalEgress: [postgresEgress],
+  });
+  new Worker(chart, 'redis-exporter', {
+    component: 'metrics-exporter',
+    image: imageOf(chart, NOVACRON.system, 'redis-exporter'),
+    ports: [{ name: 'metrics', containerPort: 9121 }],
+    resources: exporterResources,
+    probes: { readiness: { path: '/health', port: 'metrics' }, liveness: { path: '/health', port: 'metrics', periodSeconds: 30 } },
+    env: { REDIS_ADDR: `redis://${stores.redis.replace(/\.0\/29$/, '.2')}:6379` },
+    secretEnv: { REDIS_PASSWORD: secrets.key('REDIS_AUTH') },
+    metrics: { port: 'metrics', interval: '30s' },
+    externalEgress: [redisEgress],
+  });
+
+  const job = 'api-server';
+  new AlertRules(chart, 'alerts', {
+    name: 'novacron-alerts',
+    groups: [
+      {
+        name: 'novacron-p0',
+        alerts: [
+          {
+            alert: 'NovaCronServiceDown', severity: 'critical', for: '1m', labels: { priority: 'P0' },
+            expr: `sum(up{namespace="novacron", job="${job}"}) == 0`,
+            summary: 'NovaCron API server is down',
+            description: 'No api-server target has been up for 1 minute; every request fails.',
+          },
+          {
+            alert: 'NovaCronHighErrorRate', severity: 'critical', for: '5m', labels: { priority: 'P0' },
+            expr: errorRatioAbove('novacron', job, 0.01),
+            summary: 'NovaCron error rate above 1%',
+            description: 'More than 1% of api-server requests returned 5xx over 5 minutes (now {{ $value | humanizePercentage }}).',
+          },
+          {
+            alert: 'NovaCronDatabasePoolExhausted', severity: 'critical', for: '2m', labels: { priority: 'P0' },
+            expr: 'sum(pg_stat_database_numbackends{namespace="novacron", datname="novacron"}) / max(pg_settings_max_connections{namespace="novacron"}) > 0.95',
+            summary: 'NovaCron database connection pool exhausted',
+            description: 'PostgreSQL connections are above 95% of max_connections; new requests will wait or fail.',
+          },
+          {
+            alert: 'NovaCronCacheDown', severity: 'critical', for: '1m', labels: { priority: 'P0' },
+            expr: 'max(redis_up{namespace="novacron"}) == 0',
+            summary: 'NovaCron Redis cache is down',
+            description: 'The Redis exporter cannot reach Memorystore; sessions and cached reads fail.',
+          },
+        ],
+      },
+      {
+        name: 'novacron-p1',
+        alerts: [
+          {
+            alert: 'NovaCronHighResponseTime', severity: 'warning', for: '5m', labels: { priority: 'P1' },
+            expr: latencyQuantileAbove('novacron', job, 0.95, 2),
+            summary: 'NovaCron p95 response time above 2 s',
+            description: 'The 95th percentile api-server latency is {{ $value | humanizeDuration }}.',
+          },
+          {
+            alert: 'NovaCronHighMemoryUsage', severity: 'warning', for: '5m', labels: { priority: 'P1' },
+            expr: containerMemoryAbove('novacron', 'api-server', 0.85),
+            summary: 'NovaCron memory above 85% of its limit',
+            description: 'Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit.',
+          },
+          {
+            alert: 'NovaCronHighCPUUsage', severity: 'warning', for: '5m', labels: { priority: 'P1' },
+            expr: containerCpuAbove('novacron', 'api-server', 0.85),
+            summary: 'NovaCron CPU above 85% of its limit',
+            description: 'Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its CPU limit.',
+          },
+          {
+            alert: 'NovaCronDWCPLatencyHigh', severity: 'warning', for: '5m', labels: { priority: 'P1' },
+            expr: 'max(dwcp_latency_milliseconds{namespace="novacron"}) > 100',
+            summary: 'DWCP protocol latency above 100 ms',
+            description: 'DWCP latency is {{ $value }} ms (target < 50 ms).',
+          },
+        ],
+      },
+    ],
+  });
+  void api;
+  return chart;
+}

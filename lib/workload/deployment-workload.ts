@@ -1,0 +1,105 @@
+import { Construct } from 'constructs';
+import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
+import { Autoscaler, AutoscalingSpec, checkAutoscaling } from '../autoscaling/autoscaler';
+import { checkPositiveInt } from '../core/checks';
+import { fail } from '../core/errors';
+import { namespacedMeta } from '../core/metadata';
+import { DisruptionBudget, DisruptionSpec } from '../disruption/disruption-budget';
+import { RenderedContainer } from './container';
+import { renderPodSpec } from './pod';
+
+export interface DeploymentWorkloadProps {
+  /** Name of the Deployment, its HPA and its PDB. */
+  readonly name: string;
+  /** Labels of the Deployment, HPA and PDB objects. */
+  readonly labels: Record<string, string>;
+  /** Pod template labels (a superset of the selector). */
+  readonly podLabels: Record<string, string>;
+  /** The Deployment's (immutable) selector. */
+  readonly selector: Record<string, string>;
+  /** Rendered containers, main first. */
+  readonly containers: RenderedContainer[];
+  /**
+   * Fixed replica count; exclusive with autoscaling. 0 keeps the Deployment but runs no pods.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * HorizontalPodAutoscaler; the Deployment then leaves spec.replicas to it.
+   * @default - fixed replicas
+   */
+  readonly autoscaling?: AutoscalingSpec;
+  /**
+   * PodDisruptionBudget.
+   * @default - none
+   */
+  readonly disruption?: DisruptionSpec;
+  /**
+   * Spread pods across nodes and zones.
+   * @default - when more than one replica can run
+   */
+  readonly spread?: boolean;
+}
+
+/** A Deployment with, optionally, its HorizontalPodAutoscaler and PodDisruptionBudget. */
+export class DeploymentWorkload extends Construct {
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly autoscaler?: Autoscaler;
+  public readonly disruptionBudget?: DisruptionBudget;
+  /** The fewest pods this workload runs. */
+  public readonly minReplicas: number;
+  /** The most pods this workload runs. */
+  public readonly maxReplicas: number;
+
+  constructor(scope: Construct, id: string, props: DeploymentWorkloadProps) {
+    super(scope, id);
+    if (props.autoscaling && props.replicas !== undefined) {
+      fail(this, `both replicas (${props.replicas}) and autoscaling are set`,
+        'remove replicas: the HorizontalPodAutoscaler owns the replica count');
+    }
+    if (props.autoscaling) {
+      checkAutoscaling(this, props.autoscaling);
+    } else if (props.replicas !== undefined) {
+      checkPositiveInt(this, 'replicas', props.replicas, 0);
+    }
+    this.minReplicas = props.autoscaling?.minReplicas ?? props.replicas ?? 1;
+    this.maxReplicas = props.autoscaling?.maxReplicas ?? props.replicas ?? 1;
+    const spread = props.spread ?? this.maxReplicas > 1;
+
+    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata: namespacedMeta(this, props.name, props.labels),
+      spec: {
+        // Autoscaled: no spec.replicas, so Argo CD never resets what the HPA chose.
+        ...(props.autoscaling ? {} : { replicas: props.replicas ?? 1 }),
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: props.selector },
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromNumber(0) },
+        },
+        template: {
+          metadata: { labels: props.podLabels },
+          spec: renderPodSpec({ containers: props.containers, spreadSelector: spread ? props.selector : undefined }),
+        },
+      },
+    });
+
+    if (props.autoscaling) {
+      this.autoscaler = new Autoscaler(this, 'autoscaler', {
+        ...props.autoscaling,
+        name: props.name,
+        labels: props.labels,
+        target: { apiVersion: k8s.KubeDeployment.GVK.apiVersion, kind: k8s.KubeDeployment.GVK.kind, name: props.name },
+      });
+    }
+    if (props.disruption) {
+      this.disruptionBudget = new DisruptionBudget(this, 'disruption-budget', {
+        ...props.disruption,
+        name: props.name,
+        labels: props.labels,
+        selector: props.selector,
+        minReplicas: this.minReplicas,
+      });
+    }
+  }
+}

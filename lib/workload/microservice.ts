@@ -1,0 +1,320 @@
+import { Construct } from 'constructs';
+import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
+import { AutoscalingSpec } from '../autoscaling/autoscaler';
+import { BlueGreenSpec, checkBlueGreen, Color, COLORS, otherColor } from '../bluegreen/blue-green';
+import { PreviewSmokeTest } from '../bluegreen/smoke-test';
+import { SystemChart } from '../chart';
+import { checkDnsLabel } from '../core/checks';
+import { fail } from '../core/errors';
+import { AppIdentity, LabelKeys, stableLabels, versionedLabels } from '../core/labels';
+import { namespacedMeta } from '../core/metadata';
+import { DisruptionSpec } from '../disruption/disruption-budget';
+import { Environment } from '../environments/environment';
+import { IHttpBackend, IngressOptions, WebIngress } from '../ingress/web-ingress';
+import { Monitor, ScrapeSpec } from '../monitoring/service-monitor';
+import { ExternalEgressSpec, INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/network-policy';
+import { ContainerSpecProps, imageVersion, PortSpec, renderContainer } from './container';
+import { DeploymentWorkload } from './deployment-workload';
+
+/** One Ingress in front of a Microservice. */
+export interface MicroserviceIngressSpec extends IngressOptions {
+  /**
+   * Ingress name.
+   * @default - the service name
+   */
+  readonly name?: string;
+  /** Host, as in production (other environments derive theirs, e.g. api.staging.example.com). */
+  readonly host: string;
+  /**
+   * Paths on the host.
+   * @default ['/']
+   */
+  readonly paths?: string[];
+}
+
+export interface MicroserviceProps extends Omit<ContainerSpecProps, 'image'> {
+  /**
+   * Image with an explicit tag, for a single-color service. Exclusive with `blueGreen`.
+   * @default - none; then `blueGreen` is required
+   */
+  readonly image?: string;
+  /**
+   * Blue/green delivery: two workloads, a stable and a preview Service.
+   * @default - a single workload
+   */
+  readonly blueGreen?: BlueGreenSpec;
+  /**
+   * Label app.kubernetes.io/component.
+   * @default 'api'
+   */
+  readonly component?: string;
+  /**
+   * Fixed replica count (when not autoscaled).
+   * @default - 2 in highly available environments, 1 otherwise
+   */
+  readonly replicas?: number;
+  /**
+   * Horizontal autoscaling.
+   * @default - fixed replicas
+   */
+  readonly autoscaling?: AutoscalingSpec;
+  /**
+   * PodDisruptionBudget, rendered in highly available environments.
+   * @default { maxUnavailable: 1 }
+   */
+  readonly disruptionBudget?: DisruptionSpec;
+  /**
+   * Service session affinity.
+   * @default 'None'
+   */
+  readonly sessionAffinity?: 'None' | 'ClientIP';
+  /**
+   * Seconds a ClientIP affinity sticks.
+   * @default 10800 (Kubernetes default)
+   */
+  readonly sessionAffinityTimeoutSeconds?: number;
+  /**
+   * Ingresses.
+   * @default - not exposed outside the cluster
+   */
+  readonly ingresses?: MicroserviceIngressSpec[];
+  /**
+   * Prometheus scraping; `false` renders no ServiceMonitor.
+   * @default - scrape /metrics every 30s on the `metrics` (else `http`) port
+   */
+  readonly metrics?: ScrapeSpec | false;
+  /**
+   * Destinations outside the cluster the pods may reach.
+   * @default - none
+   */
+  readonly externalEgress?: ExternalEgressSpec[];
+}
+
+/**
+ * An HTTP service: Deployment (or a blue/green pair of them), Service, HPA, PDB,
+ * default-deny NetworkPolicy, Ingresses and ServiceMonitor — with safe defaults, every
+ * child exposed for escape hatches.
+ */
+export class Microservice extends Construct implements INetworkEndpoint, IHttpBackend {
+  public readonly name: string;
+  public readonly namespaceName: string;
+  /** Labels selecting every pod of the service, whatever its color. */
+  public readonly podSelector: Record<string, string>;
+  public readonly networkPorts: Record<string, PolicyPort>;
+  public readonly networkPolicy: ServiceNetworkPolicy;
+  /** The workloads: one, or one per color keyed by color. */
+  public readonly workloads: Readonly<Partial<Record<Color | 'single', DeploymentWorkload>>>;
+  /** The stable Service (`<name>`); with blue/green it selects the active color. */
+  public readonly service: k8s.KubeService;
+  /** With blue/green, the Service `<name>-preview` that selects the idle color. */
+  public readonly previewService?: k8s.KubeService;
+  /** With blue/green and a warm idle color, the PreSync smoke test of the preview. */
+  public readonly smokeTest?: PreviewSmokeTest;
+  public readonly ingresses: WebIngress[] = [];
+  public readonly monitor?: Monitor;
+  public readonly serviceName: string;
+  public readonly httpServicePort: number;
+  public readonly canary?: { serviceName: string; weight: number };
+  public readonly blueGreen?: BlueGreenSpec;
+  public readonly ports: readonly PortSpec[];
+  private ingressControllerAdmitted = false;
+
+  constructor(scope: Construct, name: string, props: MicroserviceProps) {
+    super(scope, name);
+    const env = Environment.of(this);
+    const chart = SystemChart.of(this);
+    checkDnsLabel(this, 'service name', name, 47); // leaves room for "-preview-smoke-test"
+    this.name = name;
+    this.serviceName = name;
+    this.namespaceName = chart.namespaceName;
+    if ((props.image === undefined) === (props.blueGreen === undefined)) {
+      fail(this, props.image ? 'both image and blueGreen are set' : 'neither image nor blueGreen is set',
+        'give a single-color service an image, or a blue/green service blueGreen.blue/green images — not both');
+    }
+    if (props.blueGreen) {
+      checkBlueGreen(this, props.blueGreen);
+    }
+    const ports = props.ports ?? [];
+    const http = ports.find(p => p.name === 'http');
+    if (!http) {
+      fail(this, 'the service has no port named "http"', 'add { name: "http", containerPort: ... } to ports');
+    }
+    if (!props.probes) {
+      fail(this, 'the service has no probes', 'give readiness and liveness HTTP probes so traffic only reaches ready pods');
+    }
+    if (props.sessionAffinityTimeoutSeconds !== undefined && props.sessionAffinity !== 'ClientIP') {
+      fail(this, 'sessionAffinityTimeoutSeconds is set without ClientIP affinity', 'set sessionAffinity: "ClientIP" or drop the timeout');
+    }
+    this.ports = ports;
+    this.httpServicePort = http.servicePort ?? http.containerPort;
+    this.networkPorts = Object.fromEntries(ports.map(p => [p.name, { port: p.containerPort, protocol: p.protocol ?? 'TCP' }]));
+
+    const component = props.component ?? 'api';
+    const identity = (instance: string): AppIdentity => ({ name, instance, component, partOf: chart.system });
+    this.podSelector = { [LabelKeys.name]: name, [LabelKeys.partOf]: chart.system };
+
+    // Availability rules of the environment.
+    const ha = env.settings.highAvailability;
+    const replicas = props.autoscaling ? undefined : (props.replicas ?? (ha ? 2 : 1));
+    const minReplicas = props.autoscaling?.minReplicas ?? replicas!;
+    if (ha && minReplicas < 2) {
+      fail(this, `${props.autoscaling ? 'autoscaling.minReplicas' : 'replicas'} is ${minReplicas} in ${env.name}, which must be highly available`,
+        'run at least 2 replicas so a node loss or drain never takes the service down');
+    }
+    const disruption = ha ? (props.disruptionBudget ?? { maxUnavailable: 1 }) : undefined;
+
+    // Workloads: one, or one per color that has an image.
+    const workloads: Partial<Record<Color | 'single', DeploymentWorkload>> = {};
+    const renderWorkload = (key: Color | 'single', image: string, overrides: { env?: Record<string, string>; resources?: ContainerSpecProps['resources'] }, scaledDown: boolean) => {
+      const workloadName = key === 'single' ? name : `${name}-${key}`;
+      const id = identity(workloadName);
+      const version = imageVersion(image);
+      const selector = { [LabelKeys.name]: name, [LabelKeys.instance]: workloadName };
+      const podLabels = { ...versionedLabels(id, version), ...(key === 'single' ? {} : { [LabelKeys.color]: key }) };
+      const container = renderContainer(this, name, {
+        ...props,
+        image,
+        env: { ...(props.env ?? {}), ...(overrides.env ?? {}) },
+        resources: overrides.resources ?? props.resources,
+      });
+      workloads[key] = new DeploymentWorkload(this, key, {
+        name: workloadName,
+        labels: versionedLabels(id, version),
+        podLabels,
+        selector,
+        containers: [container],
+        ...(scaledDown ? { replicas: 0 } : props.autoscaling ? { autoscaling: props.autoscaling } : { replicas }),
+        disruption: scaledDown ? undefined : disruption,
+        spread: scaledDown ? false : (props.autoscaling?.maxReplicas ?? replicas!) > 1,
+      });
+    };
+    const bg = props.blueGreen;
+    if (bg) {
+      for (const color of COLORS) {
+        const spec = bg[color];
+        if (spec) {
+          renderWorkload(color, spec.image, spec, color !== bg.active && bg.idle === 'scaled-down');
+        }
+      }
+    } else {
+      renderWorkload('single', props.image!, {}, false);
+    }
+    this.workloads = workloads;
+    this.blueGreen = bg;
+
+    // Services: stable, and with blue/green a preview of the idle color.
+    const servicePorts: k8s.ServicePort[] = ports.map(p => ({
+      name: p.name,
+      port: p.servicePort ?? p.containerPort,
+      targetPort: k8s.IntOrString.fromString(p.name),
+      protocol: p.protocol ?? 'TCP',
+    }));
+    const renderService = (id: string, serviceName: string, selector: Record<string, string>) => new k8s.KubeService(this, id, {
+      metadata: namespacedMeta(this, serviceName, stableLabels(identity(serviceName))),
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: servicePorts,
+        sessionAffinity: props.sessionAffinity ?? 'None',
+        ...(props.sessionAffinity === 'ClientIP' ? {
+          sessionAffinityConfig: { clientIp: { timeoutSeconds: props.sessionAffinityTimeoutSeconds ?? 10800 } },
+        } : {}),
+      },
+    });
+    this.service = renderService('service', name, bg
+      ? { [LabelKeys.name]: name, [LabelKeys.color]: bg.active }
+      : { [LabelKeys.name]: name, [LabelKeys.instance]: name });
+    if (bg) {
+      const idle = otherColor(bg.active);
+      this.previewService = renderService('preview-service', `${name}-preview`, { [LabelKeys.name]: name, [LabelKeys.color]: idle });
+      if ((bg.canaryWeight ?? 0) > 0) {
+        this.canary = { serviceName: `${name}-preview`, weight: bg.canaryWeight! };
+      }
+    }
+
+    // Network: default deny, then the monitoring namespace to the metrics port, and egress as declared.
+    this.networkPolicy = new ServiceNetworkPolicy(this, 'network-policy', {
+      name,
+      labels: stableLabels(identity(name)),
+      podSelector: this.podSelector,
+    });
+    for (const e of props.externalEgress ?? []) {
+      this.networkPolicy.allowToCidr(e);
+    }
+
+    if (props.metrics !== false) {
+      this.monitor = new Monitor(this, 'monitor', {
+        ...(props.metrics ?? {}),
+        name,
+        labels: stableLabels(identity(name)),
+        serviceSelector: this.podSelector,
+        servicePortNames: ports.map(p => p.name),
+        podTargetLabels: bg ? [LabelKeys.color, LabelKeys.version] : [LabelKeys.version],
+      });
+      const metricsPort = this.networkPorts[props.metrics?.port ?? (this.networkPorts.metrics ? 'metrics' : 'http')];
+      this.networkPolicy.allowFromNamespace(env.settings.monitoringNamespace, [metricsPort], 'Prometheus scrapes');
+    }
+
+    // The smoke test gates every sync on the preview answering its readiness probe.
+    const idleWorkload = bg ? workloads[otherColor(bg.active)] : undefined;
+    if (bg && idleWorkload && bg.idle !== 'scaled-down') {
+      this.smokeTest = new PreviewSmokeTest(this, 'smoke-test', {
+        serviceName: name,
+        previewServiceName: `${name}-preview`,
+        port: this.httpServicePort,
+        targetPort: http.containerPort,
+        path: props.probes.readiness.path,
+        targetPods: this.podSelector,
+      });
+      this.networkPolicy.allowFromPods(chart.namespaceName, this.smokeTest.podLabels,
+        [{ port: http.containerPort }], 'preview smoke test');
+    }
+
+    for (const spec of props.ingresses ?? []) {
+      this.addIngress(spec);
+    }
+    if (bg?.previewHost) {
+      const first = props.ingresses?.[0] ?? { host: bg.previewHost };
+      this.ingresses.push(new WebIngress(this, 'preview-ingress', {
+        ...first,
+        name: `${name}-preview`,
+        tlsSecretName: undefined,
+        routes: [{ host: env.host(bg.previewHost), backend: previewBackend(this) }],
+      }));
+    }
+  }
+
+  /** Adds an Ingress routing `spec.host` (and paths) to this service. */
+  public addIngress(spec: MicroserviceIngressSpec): WebIngress {
+    const env = Environment.of(this);
+    const ingressName = spec.name ?? this.name;
+    const ingress = new WebIngress(this, `ingress-${ingressName}`, {
+      ...spec,
+      name: ingressName,
+      routes: (spec.paths ?? ['/']).map(path => ({ host: env.host(spec.host), path, backend: this })),
+    });
+    this.ingresses.push(ingress);
+    return ingress;
+  }
+
+  /** Admits the ingress controller's pods to the HTTP port (called by WebIngress). */
+  public allowFromIngressController(): void {
+    if (this.ingressControllerAdmitted) {
+      return;
+    }
+    this.ingressControllerAdmitted = true;
+    const env = Environment.of(this);
+    this.networkPolicy.allowFromNamespace(env.settings.ingressControllerNamespace,
+      [this.networkPorts.http], 'ingress controller');
+  }
+}
+
+/** The preview Service of a blue/green Microservice as an Ingress backend. */
+function previewBackend(ms: Microservice): IHttpBackend {
+  return Object.assign(Object.create(null), {
+    node: ms.node,
+    serviceName: `${ms.name}-preview`,
+    httpServicePort: ms.httpServicePort,
+    allowFromIngressController: () => ms.allowFromIngressController(),
+  });
+}

@@ -1,0 +1,124 @@
+import { Construct } from 'constructs';
+import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
+import { AutoscalingSpec } from '../autoscaling/autoscaler';
+import { SystemChart } from '../chart';
+import { checkDnsLabel } from '../core/checks';
+import { fail } from '../core/errors';
+import { LabelKeys, stableLabels, versionedLabels } from '../core/labels';
+import { namespacedMeta } from '../core/metadata';
+import { DisruptionSpec } from '../disruption/disruption-budget';
+import { Environment } from '../environments/environment';
+import { Monitor, ScrapeSpec } from '../monitoring/service-monitor';
+import { ExternalEgressSpec, INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/network-policy';
+import { ContainerSpecProps, imageVersion, renderContainer } from './container';
+import { DeploymentWorkload } from './deployment-workload';
+
+export interface WorkerProps extends ContainerSpecProps {
+  /**
+   * Label app.kubernetes.io/component.
+   * @default 'worker'
+   */
+  readonly component?: string;
+  /**
+   * Fixed replica count (when not autoscaled).
+   * @default - 2 in highly available environments, 1 otherwise
+   */
+  readonly replicas?: number;
+  /**
+   * Horizontal autoscaling (e.g. on queue depth per pod).
+   * @default - fixed replicas
+   */
+  readonly autoscaling?: AutoscalingSpec;
+  /**
+   * PodDisruptionBudget, rendered in highly available environments.
+   * @default { maxUnavailable: 1 }
+   */
+  readonly disruptionBudget?: DisruptionSpec;
+  /**
+   * Prometheus scraping through a headless metrics Service; needs a port named in `port`.
+   * @default - not scraped
+   */
+  readonly metrics?: ScrapeSpec;
+  /**
+   * Destinations outside the cluster the pods may reach.
+   * @default - none
+   */
+  readonly externalEgress?: ExternalEgressSpec[];
+}
+
+/**
+ * A queue consumer, scraper or exporter: a Deployment with no client-facing Service,
+ * a default-deny NetworkPolicy with egress to what it consumes, and optional metrics.
+ */
+export class Worker extends Construct implements INetworkEndpoint {
+  public readonly name: string;
+  public readonly namespaceName: string;
+  public readonly podSelector: Record<string, string>;
+  public readonly networkPorts: Record<string, PolicyPort> = {};
+  public readonly networkPolicy: ServiceNetworkPolicy;
+  public readonly workload: DeploymentWorkload;
+  /** The headless Service Prometheus discovers the pods through, when scraped. */
+  public readonly metricsService?: k8s.KubeService;
+  public readonly monitor?: Monitor;
+
+  constructor(scope: Construct, name: string, props: WorkerProps) {
+    super(scope, name);
+    const env = Environment.of(this);
+    const chart = SystemChart.of(this);
+    checkDnsLabel(this, 'worker name', name);
+    this.name = name;
+    this.namespaceName = chart.namespaceName;
+    const identity = { name, instance: name, component: props.component ?? 'worker', partOf: chart.system };
+    const selector = { [LabelKeys.name]: name, [LabelKeys.instance]: name };
+    this.podSelector = { [LabelKeys.name]: name, [LabelKeys.partOf]: chart.system };
+    const ha = env.settings.highAvailability;
+    const replicas = props.autoscaling ? undefined : (props.replicas ?? (ha ? 2 : 1));
+    const minReplicas = props.autoscaling?.minReplicas ?? replicas!;
+    if (ha && minReplicas < 2) {
+      fail(this, `${props.autoscaling ? 'autoscaling.minReplicas' : 'replicas'} is ${minReplicas} in ${env.name}, which must be highly available`,
+        'run at least 2 replicas');
+    }
+    const version = imageVersion(props.image);
+    this.workload = new DeploymentWorkload(this, 'workload', {
+      name,
+      labels: versionedLabels(identity, version),
+      podLabels: versionedLabels(identity, version),
+      selector,
+      containers: [renderContainer(this, name, props)],
+      ...(props.autoscaling ? { autoscaling: props.autoscaling } : { replicas }),
+      disruption: ha ? (props.disruptionBudget ?? { maxUnavailable: 1 }) : undefined,
+    });
+    this.networkPolicy = new ServiceNetworkPolicy(this, 'network-policy', {
+      name, labels: stableLabels(identity), podSelector: this.podSelector,
+    });
+    for (const e of props.externalEgress ?? []) {
+      this.networkPolicy.allowToCidr(e);
+    }
+    if (props.metrics) {
+      const portName = props.metrics.port ?? 'metrics';
+      const port = (props.ports ?? []).find(p => p.name === portName);
+      if (!port) {
+        fail(this, `metrics port "${portName}" is not a named port of the worker`, 'add it to ports or set metrics.port');
+      }
+      const serviceName = `${name}-metrics`;
+      this.metricsService = new k8s.KubeService(this, 'metrics-service', {
+        metadata: namespacedMeta(this, serviceName, { ...stableLabels({ ...identity, instance: serviceName }) }),
+        spec: {
+          clusterIp: 'None',
+          selector,
+          ports: [{ name: portName, port: port.containerPort, targetPort: k8s.IntOrString.fromString(portName), protocol: 'TCP' }],
+        },
+      });
+      this.monitor = new Monitor(this, 'monitor', {
+        ...props.metrics,
+        port: portName,
+        name,
+        labels: stableLabels(identity),
+        serviceSelector: { [LabelKeys.name]: name, [LabelKeys.instance]: serviceName },
+        servicePortNames: [portName],
+        podTargetLabels: [LabelKeys.version],
+      });
+      this.networkPolicy.allowFromNamespace(env.settings.monitoringNamespace, [{ port: port.containerPort }], 'Prometheus scrapes');
+    }
+  }
+}
