@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
-import { AutoscalingSpec } from '../autoscaling/autoscaler';
+import { AutoscalingSpec, checkAutoscaling } from '../autoscaling/autoscaler';
 import { BlueGreenSpec, checkBlueGreen, Color, COLORS, otherColor } from '../bluegreen/blue-green';
 import { PreviewSmokeTest } from '../bluegreen/smoke-test';
 import { SystemChart } from '../chart';
@@ -133,6 +133,9 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
     }
     if (props.blueGreen) {
       checkBlueGreen(this, props.blueGreen);
+    }
+    if (props.autoscaling) {
+      checkAutoscaling(this, props.autoscaling);
     }
     const ports = props.ports ?? [];
     const http = ports.find(p => p.name === 'http');

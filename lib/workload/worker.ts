@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
-import { AutoscalingSpec } from '../autoscaling/autoscaler';
+import { AutoscalingSpec, checkAutoscaling } from '../autoscaling/autoscaler';
 import { SystemChart } from '../chart';
 import { checkDnsLabel } from '../core/checks';
 import { fail } from '../core/errors';
@@ -71,6 +71,9 @@ export class Worker extends Construct implements INetworkEndpoint {
     const identity = { name, instance: name, component: props.component ?? 'worker', partOf: chart.system };
     const selector = { [LabelKeys.name]: name, [LabelKeys.instance]: name };
     this.podSelector = { [LabelKeys.name]: name, [LabelKeys.partOf]: chart.system };
+    if (props.autoscaling) {
+      checkAutoscaling(this, props.autoscaling);
+    }
     const ha = env.settings.highAvailability;
     const replicas = props.autoscaling ? undefined : (props.replicas ?? (ha ? 2 : 1));
     const minReplicas = props.autoscaling?.minReplicas ?? replicas!;

@@ -1,0 +1,42 @@
+import { App } from 'cdk8s';
+import { SystemChart } from '../lib/chart';
+import { Environment, EnvironmentName } from '../lib/environments/environment';
+import { ENVIRONMENTS } from '../lib/environments/settings';
+import { MicroserviceProps } from '../lib/workload/microservice';
+
+/** A fresh app with one empty system chart in `env`. */
+export function testChart(env: EnvironmentName = 'production', system = 'shop'): SystemChart {
+  const app = new App({ outdir: '/dev/null' });
+  return new SystemChart(app, { environment: new Environment(ENVIRONMENTS[env]), system });
+}
+
+/** The chart's objects, as Kubernetes would receive them. */
+export function objects(chart: SystemChart): any[] {
+  return chart.toJson();
+}
+
+/** The one object of `kind` named `name`; fails the test when absent. */
+export function find(all: any[], kind: string, name: string): any {
+  const found = all.find(o => o.kind === kind && o.metadata.name === name);
+  if (!found) {
+    throw new Error(`no ${kind}/${name} among: ${all.map(o => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  }
+  return found;
+}
+
+export function kinds(all: any[]): string[] {
+  return all.map(o => `${o.kind}/${o.metadata.name}`).sort();
+}
+
+/** A valid web service; tests override one thing at a time. */
+export function webProps(overrides: Partial<MicroserviceProps> = {}): MicroserviceProps {
+  return {
+    image: 'ghcr.io/acme/web:1.2.3',
+    ports: [{ name: 'http', containerPort: 8080, servicePort: 80 }, { name: 'metrics', containerPort: 9090 }],
+    resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+    probes: { readiness: { path: '/ready' }, liveness: { path: '/live' } },
+    autoscaling: { minReplicas: 2, maxReplicas: 6, cpuUtilization: 70 },
+    ...overrides,
+  };
+}
+
