@@ -4,12 +4,14 @@ import { SystemChart } from './chart';
 import { Environment, ENVIRONMENT_NAMES } from './environments/environment';
 import { ENVIRONMENTS } from './environments/settings';
 import { novacron } from './systems/novacron';
+import { songnodes } from './systems/songnodes';
 
 /** A system of the fleet: builds its chart for one environment. */
 export type SystemBuilder = (scope: Construct, env: Environment) => SystemChart;
 
 /** Every system of the fleet, in render order. */
 export const SYSTEMS: Readonly<Record<string, SystemBuilder>> = {
+  songnodes,
   novacron,
 };
 

@@ -46,12 +46,25 @@ export interface ResourceSpec {
   readonly limits: ResourceAmounts;
 }
 
-/** An HTTP GET probe. */
+/** A probe: an HTTP GET (give `path`), a TCP connect (`tcp: true`) or a command (`exec`). */
 export interface HttpProbeSpec {
-  /** Request path, e.g. `/health/ready`. */
-  readonly path: string;
   /**
-   * Named container port to probe.
+   * HTTP GET path, e.g. `/health/ready`.
+   * @default - not an HTTP probe
+   */
+  readonly path?: string;
+  /**
+   * Open a TCP connection to the port instead (datastores without HTTP).
+   * @default false
+   */
+  readonly tcp?: boolean;
+  /**
+   * Run this command in the container instead; exit 0 is healthy.
+   * @default - not a command probe
+   */
+  readonly exec?: string[];
+  /**
+   * Named container port to probe (HTTP and TCP probes).
    * @default 'http'
    */
   readonly port?: string;
@@ -218,11 +231,18 @@ function checkResources(scope: IConstruct, resources: ResourceSpec | undefined):
 }
 
 function checkProbe(scope: IConstruct, which: string, probe: HttpProbeSpec, portNames: Set<string>): void {
-  if (!probe.path.startsWith('/')) {
+  const kinds = [probe.path !== undefined, probe.tcp === true, probe.exec !== undefined].filter(Boolean).length;
+  if (kinds !== 1) {
+    fail(scope, `${which} probe must be exactly one of an HTTP path, tcp or exec`, 'give path (HTTP GET), tcp: true, or an exec command');
+  }
+  if (probe.path !== undefined && !probe.path.startsWith('/')) {
     fail(scope, `${which} probe path "${probe.path}" does not start with "/"`, 'give an absolute HTTP path, e.g. "/health"');
   }
+  if (probe.exec !== undefined && probe.exec.length === 0) {
+    fail(scope, `${which} probe exec command is empty`, 'give the command and its arguments');
+  }
   const port = probe.port ?? 'http';
-  if (!portNames.has(port)) {
+  if (probe.exec === undefined && !portNames.has(port)) {
     fail(scope, `${which} probe port "${port}" is not a named port of the container`,
       `use one of: ${[...portNames].join(', ') || '(no ports declared)'}`);
   }
@@ -237,8 +257,11 @@ function checkProbe(scope: IConstruct, which: string, probe: HttpProbeSpec, port
 }
 
 function renderProbe(probe: HttpProbeSpec): k8s.Probe {
+  const port = k8s.IntOrString.fromString(probe.port ?? 'http');
   return {
-    httpGet: { path: probe.path, port: k8s.IntOrString.fromString(probe.port ?? 'http'), scheme: 'HTTP' },
+    ...(probe.exec ? { exec: { command: probe.exec } }
+      : probe.tcp ? { tcpSocket: { port } }
+        : { httpGet: { path: probe.path, port, scheme: 'HTTP' } }),
     ...(probe.initialDelaySeconds ? { initialDelaySeconds: probe.initialDelaySeconds } : {}),
     periodSeconds: probe.periodSeconds ?? 10,
     timeoutSeconds: probe.timeoutSeconds ?? 2,
@@ -298,7 +321,7 @@ export function renderContainer(scope: IConstruct, name: string, props: Containe
       checkProbe(scope, 'startup', startup, portNames);
     }
     if (sameProbe(readiness, liveness)) {
-      fail(scope, `readiness and liveness probes are identical (GET ${readiness.path})`,
+      fail(scope, `readiness and liveness probes are identical (${readiness.path ? `GET ${readiness.path}` : readiness.exec ? readiness.exec.join(' ') : 'TCP'})`,
         'give liveness its own endpoint or a longer period and delay, so a failing dependency takes the pod out of rotation instead of restarting it');
     }
   }

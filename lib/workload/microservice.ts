@@ -145,6 +145,9 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
     if (!props.probes) {
       fail(this, 'the service has no probes', 'give readiness and liveness HTTP probes so traffic only reaches ready pods');
     }
+    if (props.probes.readiness.path === undefined) {
+      fail(this, 'the readiness probe is not an HTTP probe', 'give readiness a path: the blue/green smoke test and the ingress controller rely on it');
+    }
     if (props.sessionAffinityTimeoutSeconds !== undefined && props.sessionAffinity !== 'ClientIP') {
       fail(this, 'sessionAffinityTimeoutSeconds is set without ClientIP affinity', 'set sessionAffinity: "ClientIP" or drop the timeout');
     }
@@ -266,7 +269,7 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
         previewServiceName: `${name}-preview`,
         port: this.httpServicePort,
         targetPort: http.containerPort,
-        path: props.probes.readiness.path,
+        path: props.probes.readiness.path ?? '/',
         targetPods: this.podSelector,
       });
       this.networkPolicy.allowFromPods(chart.namespaceName, this.smokeTest.podLabels,

@@ -1,0 +1,258 @@
+import { Construct } from 'constructs';
+import { AutoscalingSpec } from '../autoscaling/autoscaler';
+import { SystemChart } from '../chart';
+import { SecretReference } from '../config/secret-reference';
+import { Environment, PerEnvironment } from '../environments/environment';
+import { imageOf, releaseOf } from '../environments/releases';
+import { ResponseHeaders } from '../ingress/response-headers';
+import { AlertRules } from '../monitoring/alert-rules';
+import { connect } from '../network/network-policy';
+import { Microservice } from '../workload/microservice';
+import { songnodesIngestion } from './songnodes-ingestion';
+
+/**
+ * Song Nodes web platform (design document 000): frontend, backend API, WebSocket service,
+ * graph API and health monitor, plus the ingestion pipeline (document 003) in one namespace.
+ */
+export const SONGNODES = {
+  system: 'songnodes',
+  hosts: { app: 'songnodes.com', api: 'api.songnodes.com', ws: 'ws.songnodes.com' },
+  /** Scale up fast (60 s window, at most +100 % per minute), down slowly (300 s, at most −50 %). */
+  behavior: {
+    scaleUp: { stabilizationWindowSeconds: 60, percent: 100, periodSeconds: 60 },
+    scaleDown: { stabilizationWindowSeconds: 300, percent: 50, periodSeconds: 60 },
+  },
+  /** HPA bounds per service; production from the document, staging smaller but HA, dev single. */
+  bounds: {
+    'frontend': { dev: [1, 2], staging: [2, 3], production: [2, 5] },
+    'backend-api': { dev: [1, 2], staging: [2, 4], production: [2, 10] },
+    'websocket': { dev: [1, 2], staging: [2, 4], production: [2, 8] },
+    'graph-api': { dev: [1, 2], staging: [2, 3], production: [2, 6] },
+  } as Record<string, PerEnvironment<[number, number]>>,
+};
+
+export function songnodes(scope: Construct, env: Environment): SystemChart {
+  const chart = new SystemChart(scope, { environment: env, system: SONGNODES.system });
+  const system = SONGNODES.system;
+  const hosts = {
+    app: env.host(SONGNODES.hosts.app), api: env.host(SONGNODES.hosts.api), ws: env.host(SONGNODES.hosts.ws),
+  };
+  // One header set for every Song Nodes host; the CSP lets the app reach its API and socket.
+  new ResponseHeaders(chart, 'security-headers', {
+    name: 'security-headers',
+    contentSecurityPolicy: [
+      "default-src 'self'",
+      `connect-src 'self' https://${hosts.api} wss://${hosts.ws}`,
+      "img-src 'self' data:",
+      "style-src 'self' 'unsafe-inline'",
+      "object-src 'none'",
+      "base-uri 'self'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+  });
+
+  const data = songnodesIngestion(chart, env);
+  const secrets = SecretReference.fromName('songnodes-secrets');
+  const scaling = (service: string, extra: Omit<AutoscalingSpec, 'minReplicas' | 'maxReplicas'>): AutoscalingSpec => {
+    const [minReplicas, maxReplicas] = env.pick(SONGNODES.bounds[service]);
+    return { minReplicas, maxReplicas, ...SONGNODES.behavior, ...extra };
+  };
+  const dbEnv = {
+    DATABASE_HOST: 'postgres', DATABASE_PORT: '5432', DATABASE_NAME: 'musicdb', DATABASE_USER: 'songnodes',
+    REDIS_HOST: 'redis', REDIS_PORT: '6379', ENVIRONMENT: env.name,
+  };
+  const dbSecrets = { DATABASE_PASSWORD: secrets.key('POSTGRES_PASSWORD'), REDIS_PASSWORD: secrets.key('REDIS_PASSWORD') };
+  const common = {
+    disruptionBudget: { minAvailable: 1 },
+    ingressLimits: { connectionsPerIp: 20 },
+  };
+
+  const frontend = new Microservice(chart, 'frontend', {
+    ...releaseOf(chart, system, 'frontend', { userFacing: true, previewHost: 'preview.songnodes.com' }),
+    component: 'frontend',
+    ports: [{ name: 'http', containerPort: 8080, servicePort: 80 }],
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+    probes: { readiness: { path: '/', periodSeconds: 10 }, liveness: { path: '/', periodSeconds: 30, failureThreshold: 5 } },
+    writablePaths: ['/tmp', '/var/cache/nginx'],
+    autoscaling: scaling('frontend', { cpuUtilization: 70, memoryUtilization: 80 }),
+    disruptionBudget: common.disruptionBudget,
+    ingresses: [{ host: SONGNODES.hosts.app, rateLimit: { ...common.ingressLimits } }],
+    metrics: false, // static assets; nginx metrics come from the ingress controller
+  });
+
+  const api = new Microservice(chart, 'backend-api', {
+    ...releaseOf(chart, system, 'backend-api', { userFacing: true, previewHost: 'api-preview.songnodes.com' }),
+    ports: [{ name: 'http', containerPort: 8000, servicePort: 80 }],
+    resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+    probes: {
+      startup: { path: '/health/live', periodSeconds: 5, failureThreshold: 24 },
+      readiness: { path: '/health/ready', periodSeconds: 10 },
+      liveness: { path: '/health/live', periodSeconds: 20 },
+    },
+    env: dbEnv,
+    secretEnv: { ...dbSecrets, JWT_SECRET: secrets.key('JWT_SECRET') },
+    autoscaling: scaling('backend-api', {
+      cpuUtilization: 70, memoryUtilization: 80,
+      podsMetrics: [{ metric: 'http_requests_per_second', averageValue: 100 }],
+    }),
+    disruptionBudget: common.disruptionBudget,
+    ingresses: [
+      { host: SONGNODES.hosts.api, rateLimit: { requestsPerMinute: 100, ...common.ingressLimits } },
+      // ingress-nginx limits apply per Ingress, so authentication gets its own, stricter one.
+      { name: 'backend-api-auth', host: SONGNODES.hosts.api, paths: ['/api/v1/auth'], rateLimit: { requestsPerMinute: 20, ...common.ingressLimits } },
+    ],
+    metrics: { interval: '15s' },
+  });
+
+  const websocket = new Microservice(chart, 'websocket', {
+    ...releaseOf(chart, system, 'websocket', { userFacing: true }),
+    ports: [{ name: 'http', containerPort: 8083, servicePort: 80 }],
+    resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+    probes: { readiness: { path: '/health/ready' }, liveness: { path: '/health/live', periodSeconds: 20 } },
+    env: dbEnv,
+    secretEnv: dbSecrets,
+    autoscaling: scaling('websocket', {
+      cpuUtilization: 70, memoryUtilization: 75,
+      podsMetrics: [{ metric: 'websocket_active_connections', averageValue: 500 }],
+    }),
+    disruptionBudget: common.disruptionBudget,
+    ingresses: [{ host: SONGNODES.hosts.ws, websocketTimeoutSeconds: 3600, rateLimit: { ...common.ingressLimits } }],
+    metrics: { interval: '15s' },
+  });
+
+  const graph = new Microservice(chart, 'graph-api', {
+    ...releaseOf(chart, system, 'graph-api', { userFacing: true }),
+    ports: [{ name: 'http', containerPort: 8084, servicePort: 80 }],
+    resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } },
+    probes: { readiness: { path: '/health/ready' }, liveness: { path: '/health/live', periodSeconds: 20 } },
+    env: dbEnv,
+    secretEnv: dbSecrets,
+    autoscaling: scaling('graph-api', {
+      cpuUtilization: 75, memoryUtilization: 85,
+      podsMetrics: [{ metric: 'graph_operations_per_second', averageValue: 10 }],
+    }),
+    disruptionBudget: common.disruptionBudget,
+    ingresses: [{ host: SONGNODES.hosts.api, paths: ['/api/v1/graph'], rateLimit: { requestsPerMinute: 30, ...common.ingressLimits } }],
+    metrics: { interval: '15s' },
+  });
+
+  const health = new Microservice(chart, 'health-monitor', {
+    image: imageOf(chart, system, 'health-monitor'),
+    component: 'monitoring',
+    ports: [{ name: 'http', containerPort: 8085 }],
+    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
+    probes: { readiness: { path: '/health/ready' }, liveness: { path: '/health/live', periodSeconds: 20 } },
+    metrics: { path: '/metrics', interval: '15s' },
+  });
+
+  // Who talks to whom: the web tier to its datastores, the health monitor to everything.
+  for (const svc of [api, websocket, graph]) {
+    connect(svc, data.postgres, ['postgres']);
+    connect(svc, data.redis, ['redis']);
+  }
+  connect(api, graph, ['http']);
+  for (const target of [frontend, api, websocket, graph, data.restApi]) {
+    connect(health, target, ['http']);
+  }
+  connect(health, data.postgres, ['postgres']);
+  connect(health, data.redis, ['redis']);
+  connect(health, data.rabbitmq, ['amqp']);
+
+  new AlertRules(chart, 'alerts', { name: 'songnodes-alerts', groups: songnodesAlerts() });
+  return chart;
+}
+
+const NS = 'namespace="songnodes"';
+
+function songnodesAlerts() {
+  return [
+    {
+      name: 'songnodes-critical',
+      alerts: [
+        {
+          alert: 'SongNodesServiceDown', severity: 'critical' as const, for: '1m',
+          expr: `up{${NS}} == 0`,
+          summary: 'Song Nodes service {{ $labels.job }} is down',
+          description: 'Prometheus cannot scrape {{ $labels.job }} ({{ $labels.pod }}) for 1 minute.',
+        },
+        {
+          alert: 'SongNodesHighErrorRate', severity: 'critical' as const, for: '2m',
+          expr: `sum by (job) (rate(http_requests_total{${NS}, status=~"5.."}[5m])) / sum by (job) (rate(http_requests_total{${NS}}[5m])) > 0.05`,
+          summary: 'Error rate above 5% on {{ $labels.job }}',
+          description: '{{ $value | humanizePercentage }} of {{ $labels.job }} requests fail with 5xx.',
+        },
+        {
+          alert: 'SongNodesHighResponseTime', severity: 'critical' as const, for: '2m',
+          expr: `histogram_quantile(0.95, sum by (job, le) (rate(http_request_duration_seconds_bucket{${NS}}[5m]))) > 0.5`,
+          summary: 'p95 latency above 500 ms on {{ $labels.job }}',
+          description: 'The 95th percentile response time of {{ $labels.job }} is {{ $value | humanizeDuration }}.',
+        },
+        {
+          alert: 'SongNodesGraphProcessingSlow', severity: 'critical' as const, for: '2m',
+          expr: `histogram_quantile(0.95, sum by (le) (rate(graph_algorithm_duration_seconds_bucket{${NS}}[5m]))) > 2`,
+          summary: 'Graph processing above 2 s',
+          description: 'The 95th percentile graph algorithm duration is {{ $value | humanizeDuration }}.',
+        },
+        {
+          alert: 'SongNodesDatabasePoolCritical', severity: 'critical' as const, for: '1m',
+          expr: `sum(pg_stat_database_numbackends{${NS}}) / max(pg_settings_max_connections{${NS}}) > 0.9`,
+          summary: 'Database connections above 90% of the pool',
+          description: 'PostgreSQL is at {{ $value | humanizePercentage }} of max_connections.',
+        },
+        {
+          alert: 'SongNodesMemoryExhaustion', severity: 'critical' as const, for: '2m',
+          expr: `max by (pod, container) (container_memory_working_set_bytes{${NS}, container!=""} / on (namespace, pod, container) kube_pod_container_resource_limits{${NS}, resource="memory"}) > 0.9`,
+          summary: 'Container {{ $labels.container }} above 90% of its memory limit',
+          description: '{{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit and risks an OOM kill.',
+        },
+        {
+          alert: 'SongNodesDiskSpaceCritical', severity: 'critical' as const, for: '5m',
+          expr: `max by (persistentvolumeclaim) (kubelet_volume_stats_used_bytes{${NS}} / kubelet_volume_stats_capacity_bytes{${NS}}) > 0.9`,
+          summary: 'Volume {{ $labels.persistentvolumeclaim }} above 90% full',
+          description: '{{ $labels.persistentvolumeclaim }} is {{ $value | humanizePercentage }} full.',
+        },
+        {
+          alert: 'SongNodesWebSocketStorm', severity: 'critical' as const, for: '1m',
+          expr: `sum(deriv(websocket_active_connections{${NS}}[1m])) > 1000`,
+          summary: 'WebSocket connections rising by more than 1000/s',
+          description: 'Active WebSocket connections grow by {{ $value }} per second.',
+        },
+      ],
+    },
+    {
+      name: 'songnodes-warning',
+      alerts: [
+        {
+          alert: 'SongNodesElevatedResponseTime', severity: 'warning' as const, for: '5m',
+          expr: `histogram_quantile(0.95, sum by (job, le) (rate(http_request_duration_seconds_bucket{${NS}}[5m]))) > 0.2`,
+          summary: 'p95 latency above 200 ms on {{ $labels.job }}',
+          description: 'The 95th percentile response time of {{ $labels.job }} is {{ $value | humanizeDuration }}.',
+        },
+        {
+          alert: 'SongNodesHighCPUUsage', severity: 'warning' as const, for: '5m',
+          expr: `max by (pod, container) (rate(container_cpu_usage_seconds_total{${NS}, container!=""}[5m]) / on (namespace, pod, container) kube_pod_container_resource_limits{${NS}, resource="cpu"}) > 0.8`,
+          summary: 'Container {{ $labels.container }} above 80% CPU for 5 minutes',
+          description: '{{ $labels.pod }} uses {{ $value | humanizePercentage }} of its CPU limit.',
+        },
+        {
+          alert: 'SongNodesSlowDatabaseQueries', severity: 'warning' as const, for: '5m',
+          expr: `max(pg_stat_statements_mean_exec_time_seconds{${NS}}) > 0.1`,
+          summary: 'Average database query above 100 ms',
+          description: 'The mean PostgreSQL statement time is {{ $value | humanizeDuration }}.',
+        },
+        {
+          alert: 'SongNodesRedisMemoryHigh', severity: 'warning' as const, for: '5m',
+          expr: `max(redis_memory_used_bytes{${NS}} / redis_memory_max_bytes{${NS}}) > 0.8`,
+          summary: 'Redis memory above 80%',
+          description: 'Redis uses {{ $value | humanizePercentage }} of maxmemory.',
+        },
+        {
+          alert: 'SongNodesGraphBacklog', severity: 'warning' as const, for: '5m',
+          expr: `sum(graph_operations_pending{${NS}}) > 100`,
+          summary: 'More than 100 graph operations pending',
+          description: '{{ $value }} graph operations wait to be processed.',
+        },
+      ],
+    },
+  ];
+}
