@@ -5,14 +5,18 @@ import { Environment, ENVIRONMENT_NAMES } from './environments/environment';
 import { ENVIRONMENTS } from './environments/settings';
 import { novacron } from './systems/novacron';
 import { songnodes } from './systems/songnodes';
+import { ariaforge } from './systems/ariaforge';
+import { domainRunner } from './systems/domain-runner';
 
 /** A system of the fleet: builds its chart for one environment. */
 export type SystemBuilder = (scope: Construct, env: Environment) => SystemChart;
 
 /** Every system of the fleet, in render order. */
 export const SYSTEMS: Readonly<Record<string, SystemBuilder>> = {
-  songnodes,
-  novacron,
+  'songnodes': songnodes,
+  'novacron': novacron,
+  'ariaforge': ariaforge,
+  'domain-runner': domainRunner,
 };
 
 /** Builds every system for every environment into `app`. */
