@@ -1,0 +1,56 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { buildFleet, SYSTEMS } from '../lib/fleet';
+import { ENVIRONMENT_NAMES } from '../lib/environments/environment';
+import { renderApp, RenderedFile } from '../lib/render/manifest-writer';
+
+const files = renderApp(buildFleet());
+const byDir = new Map<string, RenderedFile[]>();
+for (const f of files) {
+  const dir = path.dirname(f.path);
+  byDir.set(dir, [...(byDir.get(dir) ?? []), f]);
+}
+
+describe('the fleet', () => {
+  test('every system renders for every environment', () => {
+    const expected = ENVIRONMENT_NAMES.flatMap(env => Object.keys(SYSTEMS).map(s => `${env}/${s}`)).sort();
+    expect([...byDir.keys()].sort()).toEqual(expected);
+  });
+
+  // One snapshot per system and environment: an infra change is a reviewable snapshot diff.
+  for (const env of ENVIRONMENT_NAMES) {
+    for (const system of Object.keys(SYSTEMS)) {
+      test(`snapshot ${env}/${system}`, () => {
+        const content = Object.fromEntries(byDir.get(`${env}/${system}`)!.map(f => [path.basename(f.path), f.object]));
+        expect(content).toMatchSnapshot();
+      });
+    }
+  }
+
+  test('names are readable: no construct-hash suffixes, one object per file', () => {
+    for (const f of files) {
+      expect(f.object.metadata.name).not.toMatch(/-c8[0-9a-f]{6,}$/);
+      expect(path.basename(f.path)).toBe(`${f.object.kind.toLowerCase()}-${f.object.metadata.name}.yaml`);
+    }
+  });
+
+  test('two renders are byte-identical (deterministic output)', () => {
+    const again = renderApp(buildFleet());
+    expect(again.map(f => [f.path, f.content])).toEqual(files.map(f => [f.path, f.content]));
+  });
+
+  test('the committed dist/ is what the code renders', () => {
+    const dist = path.join(__dirname, '..', 'dist');
+    const committed: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) { walk(p); } else { committed.push(path.relative(dist, p)); }
+      }
+    };
+    walk(dist);
+    expect(committed.sort()).toEqual(files.map(f => f.path).sort());
+    const stale = files.filter(f => fs.readFileSync(path.join(dist, f.path), 'utf8') !== f.content).map(f => f.path);
+    expect(stale).toEqual([]);
+  });
+});

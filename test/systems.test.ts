@@ -1,0 +1,227 @@
+import { buildFleet } from '../lib/fleet';
+import { renderApp } from '../lib/render/manifest-writer';
+
+const objects = renderApp(buildFleet()).filter(f => f.object).map(f => ({ dir: f.path.split('/').slice(0, 2).join('/'), ...f.object }));
+
+function get(dir: string, kind: string, name: string): any {
+  const o = objects.find(x => x.dir === dir && x.kind === kind && x.metadata.name === name);
+  if (!o) { throw new Error(`no ${kind}/${name} in ${dir}`); }
+  return o;
+}
+const container = (d: any) => d.spec.template.spec.containers[0];
+
+describe('NovaCron (document 001) in production', () => {
+  const dir = 'production/novacron';
+  test('api-server resources, HPA 3-10 on cpu 70 / memory 80 / 1000 rps, scaling behaviour', () => {
+    for (const color of ['blue', 'green']) {
+      const d = get(dir, 'Deployment', `api-server-${color}`);
+      expect(d.spec.replicas).toBeUndefined();
+      expect(container(d).resources.requests).toMatchObject({ cpu: '500m', memory: '512Mi' });
+      expect(container(d).resources.limits).toMatchObject({ cpu: '2000m', memory: '2Gi' });
+      const h = get(dir, 'HorizontalPodAutoscaler', `api-server-${color}`).spec;
+      expect([h.minReplicas, h.maxReplicas]).toEqual([3, 10]);
+      expect(h.metrics.map((m: any) => m.resource?.target.averageUtilization ?? m.pods.target.averageValue)).toEqual([70, 80, 1000]);
+      expect(h.metrics[2].pods.metric.name).toBe('http_requests_per_second');
+      expect(h.behavior.scaleUp.policies).toEqual([{ type: 'Percent', value: 100, periodSeconds: 30 }]);
+      expect(h.behavior.scaleDown).toMatchObject({ stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }] });
+      expect(get(dir, 'PodDisruptionBudget', `api-server-${color}`).spec.minAvailable).toBe(2);
+    }
+  });
+  test('ClientIP affinity, TLS and rate-limited Ingress, ServiceMonitor, config and secrets by reference', () => {
+    expect(get(dir, 'Service', 'api-server').spec.sessionAffinity).toBe('ClientIP');
+    const i = get(dir, 'Ingress', 'api-server');
+    expect(i.spec.tls[0].hosts).toEqual(['api.novacron.io']);
+    expect(i.metadata.annotations['cert-manager.io/cluster-issuer']).toBe('letsencrypt-prod');
+    expect(i.metadata.annotations['nginx.ingress.kubernetes.io/limit-rpm']).toBe('600');
+    expect(get(dir, 'ServiceMonitor', 'api-server').spec.endpoints[0].port).toBe('metrics');
+    const c = container(get(dir, 'Deployment', 'api-server-blue'));
+    expect(c.envFrom).toEqual([{ configMapRef: { name: 'novacron-config' } }]);
+    expect(c.env.every((e: any) => e.valueFrom?.secretKeyRef?.name === 'novacron-secrets')).toBe(true);
+  });
+  test('egress to the managed PostgreSQL and Redis CIDRs only on their ports', () => {
+    const egress = get(dir, 'NetworkPolicy', 'api-server').spec.egress;
+    expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.10.0.0/29' } }], ports: [{ port: 5432, protocol: 'TCP' }] });
+    expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.10.1.0/29' } }], ports: [{ port: 6379, protocol: 'TCP' }] });
+  });
+  test('P0 and P1 alerts', () => {
+    const rules = get(dir, 'PrometheusRule', 'novacron-alerts').spec.groups.flatMap((g: any) => g.rules);
+    expect(rules.map((r: any) => [r.alert, r.labels.priority, r.labels.severity])).toEqual([
+      ['NovaCronServiceDown', 'P0', 'critical'], ['NovaCronHighErrorRate', 'P0', 'critical'],
+      ['NovaCronDatabasePoolExhausted', 'P0', 'critical'], ['NovaCronCacheDown', 'P0', 'critical'],
+      ['NovaCronHighResponseTime', 'P1', 'warning'], ['NovaCronHighMemoryUsage', 'P1', 'warning'],
+      ['NovaCronHighCPUUsage', 'P1', 'warning'], ['NovaCronDWCPLatencyHigh', 'P1', 'warning'],
+    ]);
+    expect(rules.find((r: any) => r.alert === 'NovaCronHighErrorRate').expr).toMatch(/> 0.01$/);
+    expect(rules.find((r: any) => r.alert === 'NovaCronHighResponseTime').expr).toMatch(/> 2$/);
+    expect(rules.find((r: any) => r.alert === 'NovaCronDWCPLatencyHigh').expr).toMatch(/> 100$/);
+  });
+  test('dev runs a single replica without PDB; staging stays HA', () => {
+    const devHpa = get('dev/novacron', 'HorizontalPodAutoscaler', 'api-server').spec;
+    expect(devHpa.minReplicas).toBe(1);
+    expect(objects.some(o => o.dir === 'dev/novacron' && o.kind === 'PodDisruptionBudget')).toBe(false);
+    expect(get('staging/novacron', 'HorizontalPodAutoscaler', 'api-server-blue').spec.minReplicas).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('Song Nodes (documents 000 and 003) in production', () => {
+  const dir = 'production/songnodes';
+  const hpa = (name: string) => get(dir, 'HorizontalPodAutoscaler', `${name}-blue`).spec;
+  test.each([
+    ['frontend', 2, 5, 70, 80, undefined],
+    ['backend-api', 2, 10, 70, 80, ['http_requests_per_second', 100]],
+    ['websocket', 2, 8, 70, 75, ['websocket_active_connections', 500]],
+    ['graph-api', 2, 6, 75, 85, ['graph_operations_per_second', 10]],
+  ])('%s HPA %i-%i, cpu %i%%, memory %i%%, custom %j', (name, min, max, cpu, mem, custom) => {
+    const h = hpa(name as string);
+    expect([h.minReplicas, h.maxReplicas]).toEqual([min, max]);
+    expect(h.metrics[0].resource.target.averageUtilization).toBe(cpu);
+    expect(h.metrics[1].resource.target.averageUtilization).toBe(mem);
+    if (custom) {
+      expect([h.metrics[2].pods.metric.name, h.metrics[2].pods.target.averageValue]).toEqual(custom);
+    }
+    expect(h.behavior.scaleUp).toMatchObject({ stabilizationWindowSeconds: 60, policies: [{ type: 'Percent', value: 100 }] });
+    expect(h.behavior.scaleDown).toMatchObject({ stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 50 }] });
+    expect(get(dir, 'PodDisruptionBudget', `${name}-blue`).spec.minAvailable).toBe(1);
+  });
+  test('Ingress hosts, rate limits, headers and WebSocket timeouts', () => {
+    const ann = (n: string) => get(dir, 'Ingress', n).metadata.annotations;
+    expect(get(dir, 'Ingress', 'frontend').spec.rules[0].host).toBe('songnodes.com');
+    expect(get(dir, 'Ingress', 'backend-api').spec.rules[0].host).toBe('api.songnodes.com');
+    expect(ann('backend-api')['nginx.ingress.kubernetes.io/limit-rpm']).toBe('100');
+    expect(ann('backend-api-auth')['nginx.ingress.kubernetes.io/limit-rpm']).toBe('20');
+    expect(get(dir, 'Ingress', 'backend-api-auth').spec.rules[0].http.paths[0].path).toBe('/api/v1/auth');
+    expect(ann('graph-api')['nginx.ingress.kubernetes.io/limit-rpm']).toBe('30');
+    expect(get(dir, 'Ingress', 'websocket').spec.rules[0].host).toBe('ws.songnodes.com');
+    expect(ann('websocket')['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('3600');
+    for (const n of ['frontend', 'backend-api', 'backend-api-auth', 'websocket', 'graph-api']) {
+      expect(ann(n)['nginx.ingress.kubernetes.io/limit-connections']).toBe('20');
+      expect(ann(n)['nginx.ingress.kubernetes.io/custom-headers']).toBe('songnodes/security-headers');
+      expect(get(dir, 'Ingress', n).spec.tls).toHaveLength(1);
+    }
+    const headers = get(dir, 'ConfigMap', 'security-headers').data;
+    expect(headers['Strict-Transport-Security']).toBe('max-age=63072000; includeSubDomains; preload');
+    expect(headers['Content-Security-Policy']).toContain('wss://ws.songnodes.com');
+  });
+  test('health-monitor on 8085 with /health/ready, /health/live and /metrics', () => {
+    const c = container(get(dir, 'Deployment', 'health-monitor'));
+    expect(c.ports[0].containerPort).toBe(8085);
+    expect(c.readinessProbe.httpGet.path).toBe('/health/ready');
+    expect(c.livenessProbe.httpGet.path).toBe('/health/live');
+    expect(get(dir, 'ServiceMonitor', 'health-monitor').spec.endpoints[0].path).toBe('/metrics');
+  });
+  test('ingestion pipeline replicas and resources', () => {
+    const res = (kind: string, n: string) => container(get(dir, kind, n)).resources.limits;
+    expect(get(dir, 'Deployment', 'scraper-1001tracklists').spec.replicas).toBe(4);
+    expect(res('Deployment', 'scraper-1001tracklists')).toMatchObject({ cpu: '1500m', memory: '1536Mi' });
+    expect(get(dir, 'Deployment', 'data-transformer').spec.replicas).toBe(4);
+    expect(res('Deployment', 'data-transformer')).toMatchObject({ cpu: '2', memory: '2Gi' });
+    expect(get(dir, 'Deployment', 'rest-api').spec.replicas).toBe(3);
+    expect(res('Deployment', 'rest-api')).toMatchObject({ cpu: '1500m', memory: '1536Mi' });
+    expect(res('StatefulSet', 'postgres')).toMatchObject({ cpu: '4', memory: '6Gi' });
+    expect(res('StatefulSet', 'redis')).toMatchObject({ memory: '2Gi' });
+    expect(container(get(dir, 'StatefulSet', 'redis')).args[0]).toMatch(/--maxclients 10000 --tcp-keepalive 60/);
+    expect(res('StatefulSet', 'rabbitmq')).toMatchObject({ cpu: '2', memory: '2Gi' });
+    expect(get(dir, 'ServiceMonitor', 'postgres').spec.endpoints[0].port).toBe('metrics');
+    expect(get(dir, 'ServiceMonitor', 'redis').spec.endpoints[0].port).toBe('metrics');
+  });
+  test('only the services that use a datastore reach it', () => {
+    const clients = (store: string) => get(dir, 'NetworkPolicy', store).spec.ingress
+      .flatMap((r: any) => r.from).map((p: any) => p.podSelector?.matchLabels['app.kubernetes.io/name'] ?? p.namespaceSelector.matchLabels['kubernetes.io/metadata.name']).sort();
+    expect(clients('postgres')).toEqual(['backend-api', 'data-transformer', 'graph-api', 'health-monitor', 'monitoring', 'rest-api', 'websocket']);
+    expect(clients('rabbitmq')).toEqual(['data-transformer', 'health-monitor', 'monitoring', 'scraper-1001tracklists']);
+  });
+  test('PrometheusRule: every critical and warning alert of the document', () => {
+    const rules = get(dir, 'PrometheusRule', 'songnodes-alerts').spec.groups.flatMap((g: any) => g.rules);
+    expect(rules.filter((r: any) => r.labels.severity === 'critical')).toHaveLength(8);
+    expect(rules.filter((r: any) => r.labels.severity === 'warning')).toHaveLength(5);
+    for (const r of rules) {
+      expect(r.for).toMatch(/^\d+m$/);
+      expect(r.annotations.summary).toBeTruthy();
+      expect(r.annotations.description).toBeTruthy();
+    }
+  });
+});
+
+describe('AriaForge (document 002) in production', () => {
+  const dir = 'production/ariaforge';
+  test('backend numbers, probes, storage, config and secrets', () => {
+    const d = get(dir, 'Deployment', 'backend-blue');
+    const c = container(d);
+    expect(c.ports[0].containerPort).toBe(8000);
+    expect(get(dir, 'Service', 'backend').spec.ports[0]).toMatchObject({ port: 80, targetPort: 'http' });
+    expect(c.resources.requests).toMatchObject({ cpu: '250m', memory: '512Mi' });
+    expect(c.resources.limits).toMatchObject({ cpu: '500m', memory: '1Gi' });
+    expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/health' }, initialDelaySeconds: 30, periodSeconds: 10 });
+    expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/health' }, initialDelaySeconds: 5, periodSeconds: 5 });
+    expect(c.volumeMounts).toContainEqual({ name: 'audio-storage', mountPath: '/app/audio' });
+    expect(c.env.map((e: any) => e.name).sort()).toEqual(['ANTHROPIC_API_KEY', 'DB_PASSWORD', 'OPENAI_API_KEY', 'SECRET_KEY']);
+    expect(c.env.every((e: any) => e.valueFrom.secretKeyRef.name === 'ariaforge-secrets')).toBe(true);
+    const cfg = get(dir, 'ConfigMap', 'ariaforge-config').data;
+    expect(Object.keys(cfg).sort()).toEqual(['DATABASE_URL', 'ENVIRONMENT', 'LOG_LEVEL', 'REDIS_URL']);
+    expect(cfg.DATABASE_URL).not.toMatch(/:[^/@]+@/);
+    const h = get(dir, 'HorizontalPodAutoscaler', 'backend-blue').spec;
+    expect([h.minReplicas, h.maxReplicas]).toEqual([3, 10]);
+    expect(get(dir, 'ServiceMonitor', 'backend').spec.endpoints[0].interval).toBe('5s');
+  });
+  test('postgres StatefulSet, no HPA on it, redis with a volume', () => {
+    const pg = get(dir, 'StatefulSet', 'postgres');
+    expect(pg.spec.serviceName).toBe('postgres');
+    expect(get(dir, 'Service', 'postgres').spec.clusterIP).toBe('None');
+    expect(pg.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('100Gi');
+    expect(container(pg).image).toMatch(/^docker.io\/library\/postgres:15\./);
+    expect(container(pg).resources).toMatchObject({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } });
+    expect(container(pg).env).toContainEqual({ name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'ariaforge-secrets', key: 'DB_PASSWORD' } } });
+    expect(objects.some(o => o.dir === dir && o.kind === 'HorizontalPodAutoscaler' && o.spec.scaleTargetRef.kind === 'StatefulSet')).toBe(false);
+    const redis = get(dir, 'StatefulSet', 'redis');
+    expect(container(redis).resources).toMatchObject({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '200m', memory: '512Mi' } });
+    expect(redis.spec.volumeClaimTemplates).toHaveLength(1);
+  });
+  test('nightly backup CronJob', () => {
+    const cj = get(dir, 'CronJob', 'postgres-backup').spec;
+    expect(cj.schedule).toBe('0 2 * * *');
+    expect(cj.concurrencyPolicy).toBe('Forbid');
+    expect(cj.startingDeadlineSeconds).toBeGreaterThan(0);
+    expect(cj.jobTemplate.spec.activeDeadlineSeconds).toBe(3600);
+    expect([cj.successfulJobsHistoryLimit, cj.failedJobsHistoryLimit]).toEqual([3, 3]);
+    const c = cj.jobTemplate.spec.template.spec.containers[0];
+    expect(c.args[0]).toMatch(/pg_dump .* \| gzip > /);
+    expect(c.env).toEqual([{ name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'ariaforge-secrets', key: 'DB_PASSWORD' } } }]);
+  });
+  test('one Ingress for both hosts with the document TLS secret and issuer', () => {
+    const i = get(dir, 'Ingress', 'ariaforge');
+    expect(i.spec.tls).toEqual([{ hosts: ['api.ariaforge.com', 'ariaforge.com'], secretName: 'ariaforge-tls' }]);
+    expect(i.metadata.annotations).toMatchObject({
+      'cert-manager.io/cluster-issuer': 'letsencrypt-prod',
+      'nginx.ingress.kubernetes.io/ssl-redirect': 'true',
+      'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
+    });
+    expect(i.spec.rules.map((r: any) => [r.host, r.http.paths[0].backend.service.name])).toEqual([
+      ['api.ariaforge.com', 'backend'], ['ariaforge.com', 'frontend'],
+    ]);
+  });
+});
+
+describe('Domain Runner (document 004) in production', () => {
+  const dir = 'production/domain-runner';
+  test('LLM keys by reference, egress to 443 excluding private ranges and to PostgreSQL', () => {
+    const c = container(get(dir, 'Deployment', 'sophisticated-runner-blue'));
+    expect(c.env.filter((e: any) => e.name.endsWith('_API_KEY')).every((e: any) => e.valueFrom.secretKeyRef.name === 'domain-runner-llm-keys')).toBe(true);
+    const egress = get(dir, 'NetworkPolicy', 'sophisticated-runner').spec.egress;
+    expect(egress).toContainEqual({
+      to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'] } }],
+      ports: [{ port: 443, protocol: 'TCP' }],
+    });
+    expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.10.8.0/29' } }], ports: [{ port: 5432, protocol: 'TCP' }] });
+    expect(get(dir, 'ConfigMap', 'domain-runner-config').data.PGSSLMODE).toBe('verify-full');
+  });
+  test('dashboard SSE stream: long timeouts and no buffering', () => {
+    const ann = get(dir, 'Ingress', 'monitoring-dashboard').metadata.annotations;
+    expect(ann['nginx.ingress.kubernetes.io/proxy-buffering']).toBe('off');
+    expect(ann['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('3600');
+  });
+  test('alert thresholds', () => {
+    const rules = get(dir, 'PrometheusRule', 'domain-runner-alerts').spec.groups[0].rules;
+    expect(rules.map((r: any) => r.expr.split(' > ').pop())).toEqual(['0.05', '5', '0.8', '0.85']);
+    expect(rules[1].expr).toMatch(/^histogram_quantile\(0.99,/);
+  });
+});
