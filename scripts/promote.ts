@@ -1,0 +1,102 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { Color, otherColor } from '../lib/bluegreen/blue-green';
+import { ENVIRONMENT_NAMES } from '../lib/environments/environment';
+import { isBlueGreen, ReleaseManifest, RELEASES_FILE } from '../lib/environments/releases';
+import { diffObjects, show } from '../lib/review/object-diff';
+
+/** Thrown for a promotion that must not happen; nothing has been changed. */
+class Refusal extends Error {}
+
+function readTree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    if (!fs.existsSync(d)) { return; }
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) { walk(p); } else { out.set(path.relative(dir, p), fs.readFileSync(p, 'utf8')); }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function parse(content: string): unknown {
+  return parseAllDocuments(content)[0]?.toJS();
+}
+
+/**
+ * Decides the new release file for promoting `target` (env/system/service): the live color
+ * flips to the idle one. Refuses when the idle color does not exist, has no image, or is
+ * scaled down.
+ */
+export function promoted(releases: ReleaseManifest, target: string): { next: ReleaseManifest; from: Color; to: Color } {
+  const parts = target.split('/');
+  if (parts.length !== 3) {
+    throw new Refusal(`"${target}" is not <env>/<system>/<service>, e.g. production/songnodes/backend-api`);
+  }
+  const [env, system, service] = parts;
+  if (!(ENVIRONMENT_NAMES as readonly string[]).includes(env)) {
+    throw new Refusal(`environment "${env}" does not exist; use one of ${ENVIRONMENT_NAMES.join(', ')}`);
+  }
+  const release = releases[env as keyof ReleaseManifest]?.[system]?.[service];
+  if (!release) {
+    throw new Refusal(`${target} does not exist in ${RELEASES_FILE}`);
+  }
+  if (!isBlueGreen(release)) {
+    throw new Refusal(`${target} is not blue/green (it runs one image), so there is no color to promote to`);
+  }
+  const from = release.active;
+  const to = otherColor(from);
+  if (!release[to]) {
+    throw new Refusal(`${target}: the ${to} color has no image; set "${to}": "<image>" in ${RELEASES_FILE}, synth, merge, and let it become ready first`);
+  }
+  if (release.idle === 'scaled-down') {
+    throw new Refusal(`${target}: the ${to} color is scaled down (idle: "scaled-down"); set "idle": "warm", synth, merge, wait until ${to} is ready, then promote`);
+  }
+  const next = JSON.parse(JSON.stringify(releases)) as ReleaseManifest;
+  (next[env as keyof ReleaseManifest][system][service] as { active: Color }).active = to;
+  return { next, from, to };
+}
+
+/** `npm run promote -- <env>/<system>/<service>`: flips the live color, re-renders, prints the change. */
+export function run(args: string[]): void {
+  const target = args[0];
+  const root = process.cwd();
+  const file = path.join(root, RELEASES_FILE);
+  const original = fs.readFileSync(file, 'utf8');
+  let result;
+  try {
+    if (!target) { throw new Refusal('usage: npm run promote -- <env>/<system>/<service>'); }
+    result = promoted(JSON.parse(original), target);
+  } catch (e) {
+    if (e instanceof Refusal) {
+      console.error(`promote refused: ${e.message}. Nothing was changed.`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const before = readTree(path.join(root, 'dist'));
+  fs.writeFileSync(file, JSON.stringify(result.next, null, 2) + '\n');
+  try {
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'run-app.js')], { stdio: 'inherit' });
+  } catch {
+    fs.writeFileSync(file, original);
+    console.error('promote failed: synth did not succeed; the release file was restored and dist/ is unchanged.');
+    process.exit(1);
+  }
+  const after = readTree(path.join(root, 'dist'));
+  console.log(`Promoted ${target}: ${result.from} → ${result.to} (${RELEASES_FILE})`);
+  const names = [...new Set([...before.keys(), ...after.keys()])].sort();
+  for (const name of names) {
+    if (before.get(name) === after.get(name)) { continue; }
+    const changes = diffObjects(parse(before.get(name) ?? ''), parse(after.get(name) ?? ''));
+    for (const c of changes) {
+      console.log(`  dist/${name}: ${c.path} ${show(c.before)} → ${show(c.after)}`);
+    }
+  }
+  console.log('Review with git diff, commit, and let Argo CD sync (the PreSync smoke test gates the switch).');
+  console.log(`Roll back by running the same command again, or by reverting the commit.`);
+}

@@ -1,0 +1,139 @@
+import { Microservice } from '../lib/workload/microservice';
+import { BlueGreenSpec } from '../lib/bluegreen/blue-green';
+import { SMOKE_TEST_IMAGE } from '../lib/bluegreen/smoke-test';
+import { diffObjects } from '../lib/review/object-diff';
+import { promoted } from '../scripts/promote';
+import releases from '../lib/environments/releases.json';
+import { ReleaseManifest } from '../lib/environments/releases';
+import { find, kinds, objects, testChart, webProps } from './util';
+
+function render(bg: BlueGreenSpec, env: 'staging' | 'production' = 'production') {
+  const chart = testChart(env);
+  new Microservice(chart, 'web', webProps({
+    image: undefined,
+    blueGreen: bg,
+    ingresses: [{ host: 'web.example.com' }],
+  }));
+  return objects(chart);
+}
+const pair: BlueGreenSpec = {
+  active: 'blue', blue: { image: 'ghcr.io/acme/web:1.0.0' }, green: { image: 'ghcr.io/acme/web:1.1.0' }, previewHost: 'preview.example.com',
+};
+
+describe('blue/green', () => {
+  test('two complete workloads, each with its own image, HPA and PDB, pods labelled with their color', () => {
+    const all = render(pair);
+    for (const [color, tag] of [['blue', '1.0.0'], ['green', '1.1.0']]) {
+      const d = find(all, 'Deployment', `web-${color}`);
+      expect(d.spec.template.spec.containers[0].image).toBe(`ghcr.io/acme/web:${tag}`);
+      expect(d.spec.template.metadata.labels.color).toBe(color);
+      expect(d.spec.template.metadata.labels['app.kubernetes.io/version']).toBe(tag);
+      expect(find(all, 'HorizontalPodAutoscaler', `web-${color}`).spec.scaleTargetRef.name).toBe(`web-${color}`);
+      expect(find(all, 'PodDisruptionBudget', `web-${color}`).spec.selector.matchLabels['app.kubernetes.io/instance']).toBe(`web-${color}`);
+    }
+  });
+
+  test('the stable Service selects the active color, the preview Service the other', () => {
+    const all = render(pair);
+    expect(find(all, 'Service', 'web').spec.selector).toEqual({ 'app.kubernetes.io/name': 'web', 'color': 'blue' });
+    expect(find(all, 'Service', 'web-preview').spec.selector).toEqual({ 'app.kubernetes.io/name': 'web', 'color': 'green' });
+    expect(find(all, 'Ingress', 'web').spec.rules[0].http.paths[0].backend.service.name).toBe('web');
+    expect(find(all, 'Ingress', 'web-preview').spec.rules[0]).toMatchObject({ host: 'preview.example.com' });
+    expect(find(all, 'Ingress', 'web-preview').spec.rules[0].http.paths[0].backend.service.name).toBe('web-preview');
+  });
+
+  test('one NetworkPolicy covers both colors; metrics keep the color as a target label', () => {
+    const all = render(pair);
+    expect(all.filter(o => o.kind === 'NetworkPolicy' && o.metadata.name === 'web')).toHaveLength(1);
+    expect(find(all, 'NetworkPolicy', 'web').spec.podSelector.matchLabels).not.toHaveProperty('color');
+    const sm = find(all, 'ServiceMonitor', 'web');
+    expect(sm.spec.podTargetLabels).toContain('color');
+    // It selects both the stable and the preview Service, so both colors are scraped.
+    expect(sm.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/part-of': 'shop' });
+    expect(find(all, 'Service', 'web-preview').metadata.labels).toMatchObject(sm.spec.selector.matchLabels);
+  });
+
+  test('flipping the active color changes only the two Service selectors', () => {
+    const before = render(pair);
+    const after = render({ ...pair, active: 'green' });
+    expect(kinds(after)).toEqual(kinds(before));
+    const changes = before.flatMap(o => {
+      const twin = find(after, o.kind, o.metadata.name);
+      return diffObjects(o, twin).map(c => `${o.kind}/${o.metadata.name} ${c.path} ${c.before}→${c.after}`);
+    });
+    expect(changes.sort()).toEqual([
+      'Service/web spec.selector.color blue→green',
+      'Service/web-preview spec.selector.color green→blue',
+    ]);
+  });
+
+  test('a scaled-down idle color has replicas 0 and no HPA, PDB or smoke test', () => {
+    const all = render({ ...pair, idle: 'scaled-down' });
+    expect(find(all, 'Deployment', 'web-green').spec.replicas).toBe(0);
+    expect(kinds(all)).not.toContain('HorizontalPodAutoscaler/web-green');
+    expect(kinds(all)).not.toContain('PodDisruptionBudget/web-green');
+    expect(kinds(all)).not.toContain('Job/web-preview-smoke-test');
+    expect(kinds(all)).toContain('HorizontalPodAutoscaler/web-blue');
+  });
+
+  test('the PreSync smoke test gates the sync on the preview readiness endpoint', () => {
+    const all = render(pair);
+    const job = find(all, 'Job', 'web-preview-smoke-test');
+    expect(job.metadata.annotations).toEqual({
+      'argocd.argoproj.io/hook': 'PreSync',
+      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
+    });
+    expect(job.spec.activeDeadlineSeconds).toBeGreaterThan(0);
+    expect(job.spec.backoffLimit).toBeLessThanOrEqual(2);
+    const pod = job.spec.template.spec;
+    expect(pod.restartPolicy).toBe('Never');
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    const c = pod.containers[0];
+    expect(c.image).toBe(SMOKE_TEST_IMAGE);
+    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(c.args[c.args.length - 1]).toBe('http://web-preview.shop.svc.cluster.local:80/ready');
+    // The policy admits the smoke test to the service's pods, and lets it out to them.
+    expect(JSON.stringify(find(all, 'NetworkPolicy', 'web').spec.ingress)).toContain('web-preview-smoke-test');
+    expect(find(all, 'NetworkPolicy', 'web-preview-smoke-test').spec.egress.length).toBe(2);
+  });
+
+  test('a canary weight renders an ingress-nginx canary Ingress to the preview; 0 renders none', () => {
+    expect(kinds(render(pair)).some(k => k.includes('canary'))).toBe(false);
+    const all = render({ ...pair, canaryWeight: 25 });
+    const canary = find(all, 'Ingress', 'web-canary');
+    expect(canary.metadata.annotations).toEqual({
+      'nginx.ingress.kubernetes.io/canary': 'true',
+      'nginx.ingress.kubernetes.io/canary-weight': '25',
+    });
+    expect(canary.spec.rules[0]).toMatchObject({ host: 'web.example.com' });
+    expect(canary.spec.rules[0].http.paths[0].backend.service.name).toBe('web-preview');
+  });
+
+  test('refuses impossible blue/green specs', () => {
+    expect(() => render({ active: 'green', blue: { image: 'a/b:1' } })).toThrow(/the active color green has no image/);
+    expect(() => render({ ...pair, canaryWeight: 10, idle: 'scaled-down' })).toThrow(/canaryWeight 10 sends traffic to the green color, which is scaled down/);
+    expect(() => render({ ...pair, canaryWeight: 120 })).toThrow(/canaryWeight 120 is above 100/);
+    expect(() => render({ ...pair, active: 'red' as any })).toThrow(/active color "red" does not exist/);
+  });
+});
+
+describe('promote', () => {
+  const base = releases as ReleaseManifest;
+  test('flips the live color; promoting twice restores the release', () => {
+    const once = promoted(base, 'production/songnodes/backend-api');
+    expect([once.from, once.to]).toEqual(['blue', 'green']);
+    expect((once.next.production.songnodes['backend-api'] as any).active).toBe('green');
+    const twice = promoted(once.next, 'production/songnodes/backend-api');
+    expect(twice.next).toEqual(base);
+  });
+  test('refuses a scaled-down color, a color with no image, and services that do not exist', () => {
+    const withRelease = (r: object) => ({ ...base, production: { ...base.production, songnodes: { ...base.production.songnodes, 'backend-api': r } } }) as ReleaseManifest;
+    expect(() => promoted(withRelease({ active: 'blue', blue: 'a:1', green: 'a:2', idle: 'scaled-down' }), 'production/songnodes/backend-api'))
+      .toThrow(/the green color is scaled down/);
+    expect(() => promoted(withRelease({ active: 'blue', blue: 'a:1' }), 'production/songnodes/backend-api'))
+      .toThrow(/the green color has no image/);
+    expect(() => promoted(base, 'production/songnodes/nope')).toThrow(/does not exist/);
+    expect(() => promoted(base, 'qa/songnodes/backend-api')).toThrow(/environment "qa" does not exist/);
+    expect(() => promoted(base, 'production/songnodes/health-monitor')).toThrow(/is not blue\/green/);
+  });
+});
