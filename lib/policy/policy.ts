@@ -1,0 +1,218 @@
+import { looksSecret } from '../config/secret-names';
+import { isValidLabelValue } from '../core/labels';
+
+/** A manifest as rendered, with the environment it belongs to. */
+export interface Manifest {
+  /** File path under dist/, e.g. `production/novacron/deployment-api-server-blue.yaml`. */
+  readonly file: string;
+  readonly env: string;
+  readonly object: any;
+}
+
+/** One violation: which object, which check, and how to fix it. */
+export interface Finding {
+  readonly file: string;
+  readonly object: string;
+  readonly check: string;
+  readonly message: string;
+  readonly fix: string;
+  /** Set when the object declares an exemption for this check (it then does not fail). */
+  readonly exemptBecause?: string;
+}
+
+/** Annotation prefix an object uses to exempt itself from one check, with the reason as value. */
+export const EXEMPT_PREFIX = 'policy.fleet.dev/exempt-';
+
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition']);
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'Job', 'CronJob', 'DaemonSet']);
+const SAFE_VOLUMES = ['emptyDir', 'persistentVolumeClaim', 'configMap', 'secret', 'projected', 'downwardAPI', 'ephemeral', 'csi'];
+
+function podTemplate(o: any): any | undefined {
+  if (o.kind === 'CronJob') { return o.spec?.jobTemplate?.spec?.template; }
+  return WORKLOAD_KINDS.has(o.kind) ? o.spec?.template : undefined;
+}
+
+function matches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+  return !!selector && Object.keys(selector).length > 0
+    && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+/**
+ * Checks every rendered object: Pod Security "restricted", kube-score's default checks,
+ * cross-references between objects, and hygiene. Pure: takes manifests, returns findings.
+ */
+export function checkManifests(manifests: readonly Manifest[]): Finding[] {
+  const findings: Finding[] = [];
+  const byDir = new Map<string, Manifest[]>();
+  for (const m of manifests) {
+    const dir = m.file.split('/').slice(0, 2).join('/');
+    byDir.set(dir, [...(byDir.get(dir) ?? []), m]);
+  }
+  for (const m of manifests) {
+    const o = m.object;
+    const id = `${o.kind}/${o.metadata?.name}`;
+    const exemptions = Object.fromEntries(Object.entries(o.metadata?.annotations ?? {})
+      .filter(([k]) => k.startsWith(EXEMPT_PREFIX)).map(([k, v]) => [k.slice(EXEMPT_PREFIX.length), String(v)]));
+    const report = (check: string, message: string, fix: string) =>
+      findings.push({ file: m.file, object: id, check, message, fix, ...(exemptions[check] ? { exemptBecause: exemptions[check] } : {}) });
+    const siblings = byDir.get(m.file.split('/').slice(0, 2).join('/'))!.map(s => s.object);
+    const ha = m.env === 'staging' || m.env === 'production';
+
+    // Hygiene
+    if (!CLUSTER_SCOPED.has(o.kind) && !o.metadata?.namespace) {
+      report('namespace', 'has no metadata.namespace', 'set the namespace so the object cannot land in "default"');
+    }
+    for (const [k, v] of Object.entries<string>(o.metadata?.labels ?? {})) {
+      if (!isValidLabelValue(v)) { report('label-values', `label ${k}="${v}" is not a valid label value`, 'shorten or sanitise the value'); }
+    }
+    if (o.kind === 'Secret' && (o.data || o.stringData)) {
+      report('secret-data', 'is a Secret with data in git', 'create the Secret outside the repo and reference it by name and key');
+    }
+    if (o.kind === 'Service' && (o.spec?.type === 'NodePort' || o.spec?.type === 'LoadBalancer')) {
+      report('service-type', `is a ${o.spec.type} Service`, 'use ClusterIP behind the ingress controller');
+    }
+
+    const template = podTemplate(o);
+    if (template) {
+      const pod = template.spec ?? {};
+      const podLabels = template.metadata?.labels ?? {};
+      // Pod Security Standards "restricted"
+      if (pod.hostNetwork || pod.hostPID || pod.hostIPC) {
+        report('pss-restricted', 'shares a host namespace', 'remove hostNetwork/hostPID/hostIPC');
+      }
+      for (const v of pod.volumes ?? []) {
+        if (!SAFE_VOLUMES.some(t => t in v)) {
+          report('pss-restricted', `volume ${v.name} is not an allowed volume type`, `use one of ${SAFE_VOLUMES.join(', ')}`);
+        }
+      }
+      const containers = [...(pod.initContainers ?? []), ...(pod.containers ?? [])];
+      for (const c of containers) {
+        const sc = c.securityContext ?? {};
+        const where = `container ${c.name}`;
+        if (!(sc.runAsNonRoot ?? pod.securityContext?.runAsNonRoot)) { report('pss-restricted', `${where} may run as root`, 'set runAsNonRoot: true'); }
+        if (sc.allowPrivilegeEscalation !== false) { report('pss-restricted', `${where} allows privilege escalation`, 'set allowPrivilegeEscalation: false'); }
+        if (sc.privileged) { report('pss-restricted', `${where} is privileged`, 'remove privileged'); }
+        if (!(sc.capabilities?.drop ?? []).includes('ALL') || (sc.capabilities?.add ?? []).some((a: string) => a !== 'NET_BIND_SERVICE')) {
+          report('pss-restricted', `${where} does not drop ALL capabilities`, 'set capabilities.drop: [ALL]');
+        }
+        const seccomp = sc.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type;
+        if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') { report('pss-restricted', `${where} has no seccomp profile`, 'set seccompProfile.type: RuntimeDefault'); }
+        // kube-score defaults
+        for (const kind of ['requests', 'limits']) {
+          for (const r of ['cpu', 'memory', 'ephemeral-storage']) {
+            if (!c.resources?.[kind]?.[r]) { report('container-resources', `${where} has no ${r} ${kind}`, `set resources.${kind}.${r}`); }
+          }
+        }
+        const tag = /:([^/:@]+)$/.exec(c.image ?? '')?.[1];
+        if (!/@sha256:/.test(c.image ?? '') && (!tag || tag === 'latest')) {
+          report('container-image-tag', `${where} image "${c.image}" has no pinned tag`, 'pin an explicit version tag');
+        }
+        if (c.imagePullPolicy !== 'Always') { report('container-image-pull-policy', `${where} imagePullPolicy is not Always`, 'set imagePullPolicy: Always'); }
+        if (sc.readOnlyRootFilesystem !== true) { report('container-security-context-readonlyrootfilesystem', `${where} has a writable root filesystem`, 'set readOnlyRootFilesystem: true and mount emptyDirs where it writes'); }
+        const uid = sc.runAsUser ?? pod.securityContext?.runAsUser;
+        const gid = sc.runAsGroup ?? pod.securityContext?.runAsGroup;
+        if (!(uid > 10000) || !(gid > 10000)) { report('container-security-context-user-group-id', `${where} runs as uid ${uid} gid ${gid}`, 'run as a user and group above 10000'); }
+        if (c.readinessProbe && c.livenessProbe && JSON.stringify(c.readinessProbe) === JSON.stringify(c.livenessProbe)) {
+          report('pod-probes', `${where} has identical readiness and liveness probes`, 'give liveness its own endpoint or timing');
+        }
+        const names = (c.env ?? []).map((e: any) => e.name);
+        if (new Set(names).size !== names.length) { report('environment-variable-key-duplication', `${where} sets an env var twice`, 'remove the duplicate'); }
+        for (const e of c.env ?? []) {
+          if (e.value !== undefined && looksSecret(e.name)) {
+            report('secret-literal', `${where} env ${e.name} holds a literal value`, 'reference a Secret key (valueFrom.secretKeyRef)');
+          }
+        }
+      }
+      if (o.spec?.selector?.matchLabels && !matches(o.spec.selector.matchLabels, podLabels)) {
+        report('deployment-selector-matches', 'selector does not match the pod template labels', 'make the template carry every selector label');
+      }
+      const behindService = siblings.some(s => s.kind === 'Service' && matches(s.spec?.selector, podLabels));
+      if (behindService && !(pod.containers ?? []).every((c: any) => c.readinessProbe)) {
+        report('pod-probes', 'pods behind a Service have no readiness probe', 'add a readiness probe');
+      }
+      const covered = siblings.some(s => s.kind === 'NetworkPolicy' && matches(s.spec?.podSelector?.matchLabels, podLabels));
+      if (!covered) { report('pod-networkpolicy', 'no NetworkPolicy selects its pods', 'give the workload a NetworkPolicy'); }
+
+      if (o.kind === 'Deployment' || o.kind === 'StatefulSet') {
+        const hpa = siblings.find(s => s.kind === 'HorizontalPodAutoscaler' && s.spec?.scaleTargetRef?.name === o.metadata.name && s.spec?.scaleTargetRef?.kind === o.kind);
+        if (hpa && o.spec.replicas !== undefined) {
+          report('deployment-has-host-podantiaffinity-replicas', 'is autoscaled but sets spec.replicas', 'remove spec.replicas so Argo CD and the HPA do not fight');
+        }
+        const running = hpa ? hpa.spec.minReplicas : (o.spec.replicas ?? 1);
+        if (ha && running > 0) {
+          const pdb = siblings.some(s => s.kind === 'PodDisruptionBudget' && matches(s.spec?.selector?.matchLabels, podLabels));
+          if (!pdb) { report('poddisruptionbudget', `has no PodDisruptionBudget in ${m.env}`, 'add a PDB'); }
+          const spread = (pod.topologySpreadConstraints ?? []).some((t: any) => t.topologyKey === 'kubernetes.io/hostname')
+            || pod.affinity?.podAntiAffinity;
+          if (!spread) { report('pod-topology-spread', `is not spread across nodes in ${m.env}`, 'add a kubernetes.io/hostname topology spread constraint'); }
+        }
+      }
+      if (o.kind === 'StatefulSet') {
+        const svc = siblings.find(s => s.kind === 'Service' && s.metadata.name === o.spec.serviceName);
+        if (!svc || svc.spec.clusterIP !== 'None') {
+          report('statefulset-has-servicename', `serviceName "${o.spec.serviceName}" is not a headless Service`, 'render a headless Service (clusterIP: None) with that name');
+        }
+      }
+      if (o.kind === 'CronJob' && !(o.spec.startingDeadlineSeconds > 0)) {
+        report('cronjob-has-deadline', 'has no startingDeadlineSeconds', 'set startingDeadlineSeconds');
+      }
+    }
+
+    if (o.kind === 'HorizontalPodAutoscaler') {
+      const ref = o.spec.scaleTargetRef;
+      if (!siblings.some(s => s.kind === ref.kind && s.metadata.name === ref.name)) {
+        report('horizontalpodautoscaler-has-target', `targets ${ref.kind}/${ref.name}, which is not rendered`, 'point it at an existing workload');
+      }
+      if (ha && o.spec.minReplicas < 2) {
+        report('horizontalpodautoscaler-replicas', `minReplicas ${o.spec.minReplicas} in ${m.env}`, 'use at least 2');
+      }
+    }
+    const workloadPods = siblings.map(podTemplate).filter(Boolean).map((t: any) => ({ labels: t.metadata?.labels ?? {}, ports: (t.spec.containers ?? []).flatMap((c: any) => c.ports ?? []) }));
+    if (o.kind === 'Service') {
+      const selected = workloadPods.filter(p => matches(o.spec.selector, p.labels));
+      if (selected.length === 0) { report('service-targets-pod', 'selects no pods', 'fix the selector'); }
+      for (const port of o.spec.ports ?? []) {
+        if (typeof port.targetPort === 'string' && !selected.some(p => p.ports.some((cp: any) => cp.name === port.targetPort))) {
+          report('service-targets-pod', `targetPort "${port.targetPort}" is not a named container port of its pods`, 'name the container port or fix targetPort');
+        }
+      }
+    }
+    if (o.kind === 'PodDisruptionBudget' && !workloadPods.some(p => matches(o.spec.selector?.matchLabels, p.labels))) {
+      report('poddisruptionbudget-selects', 'selects no pods', 'fix the selector');
+    }
+    if (o.kind === 'NetworkPolicy' && !workloadPods.some(p => matches(o.spec.podSelector?.matchLabels, p.labels))) {
+      report('networkpolicy-targets-pod', 'selects no pods', 'fix the podSelector or remove the policy');
+    }
+    if (o.kind === 'Ingress') {
+      for (const rule of o.spec.rules ?? []) {
+        for (const p of rule.http?.paths ?? []) {
+          const b = p.backend.service;
+          const svc = siblings.find(s => s.kind === 'Service' && s.metadata.name === b.name);
+          if (!svc || !(svc.spec.ports ?? []).some((sp: any) => sp.port === b.port.number || sp.name === b.port.name)) {
+            report('ingress-targets-service', `${rule.host}${p.path} routes to ${b.name}:${b.port.number ?? b.port.name}, which does not exist`, 'route to an existing Service port');
+          }
+        }
+      }
+    }
+    if (o.kind === 'ServiceMonitor') {
+      const services = siblings.filter(s => s.kind === 'Service' && matches(o.spec.selector?.matchLabels, s.metadata.labels));
+      if (services.length === 0) { report('servicemonitor-selects', 'selects no Service', 'fix the selector'); }
+      for (const ep of o.spec.endpoints ?? []) {
+        if (!services.every(s => (s.spec.ports ?? []).some((p: any) => p.name === ep.port))) {
+          report('servicemonitor-port', `endpoint port "${ep.port}" is not a named port of every selected Service`, 'name the Service port');
+        }
+      }
+    }
+  }
+  return findings;
+}
+
+/** The findings that fail a synth: every one not exempted. */
+export function failing(findings: readonly Finding[]): Finding[] {
+  return findings.filter(f => !f.exemptBecause);
+}
+
+/** A readable report: one line per finding, object, check and fix. */
+export function formatFindings(findings: readonly Finding[]): string {
+  return findings.map(f => `${f.exemptBecause ? 'EXEMPT' : 'FAIL'} ${f.file} ${f.object} [${f.check}] ${f.message}. Fix: ${f.fix}${f.exemptBecause ? ` (exempt: ${f.exemptBecause})` : ''}`).join('\n');
+}

@@ -1,0 +1,84 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { replaceDirectory } from '../lib/render/manifest-writer';
+
+const { FleetPolicyValidation } = require('../scripts/policy-plugin');
+
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach(e => {
+    const p = path.join(d, e.name);
+    if (e.isDirectory()) { walk(p); } else { out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8'); }
+  });
+  walk(dir);
+  return out;
+}
+
+describe('safe synth', () => {
+  let tmp: string;
+  let dist: string;
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'safe-synth-'));
+    dist = path.join(tmp, 'dist');
+    fs.mkdirSync(path.join(dist, 'prod', 'a'), { recursive: true });
+    fs.writeFileSync(path.join(dist, 'prod', 'a', 'old.yaml'), 'old: true\n');
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  test('a successful synth replaces dist/ completely (stale files disappear)', () => {
+    replaceDirectory(dist, [{ path: 'prod/a/new.yaml', content: 'new: true\n' }]);
+    expect(tree(dist)).toEqual({ 'prod/a/new.yaml': 'new: true\n' });
+    expect(fs.readdirSync(tmp)).toEqual(['dist']); // no temporary folders left behind
+  });
+
+  test('a synth that fails while writing leaves dist/ exactly as it was', () => {
+    const before = tree(dist);
+    // The second file cannot be written: its parent path is a file.
+    expect(() => replaceDirectory(dist, [
+      { path: 'prod/a/x.yaml', content: 'x\n' },
+      { path: 'prod/a/x.yaml/y.yaml', content: 'y\n' },
+    ])).toThrow();
+    expect(tree(dist)).toEqual(before);
+    expect(fs.readdirSync(tmp)).toEqual(['dist']);
+  });
+});
+
+describe('cdk8s validation plugin', () => {
+  function runPlugin(files: Record<string, object>) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plugin-'));
+    const manifests = Object.entries(files).map(([rel, o]) => {
+      const p = path.join(dir, rel);
+      fs.mkdirSync(path.dirname(p), { recursive: true });
+      fs.writeFileSync(p, JSON.stringify(o));
+      return p;
+    });
+    const violations: any[] = [];
+    let status = '';
+    const context = {
+      manifests,
+      logger: { log: () => undefined },
+      report: { addViolation: (v: any) => violations.push(v), submit: (s: string) => { status = s; } },
+    };
+    return new FleetPolicyValidation({ outdir: dir }).validate(context).then(() => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      return { status, violations };
+    });
+  }
+
+  test('fails with the object, the check and the fix', async () => {
+    const { status, violations } = await runPlugin({
+      'production/x/service-web.yaml': { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { type: 'NodePort', selector: { app: 'web' }, ports: [] } },
+    });
+    expect(status).toBe('failure');
+    const rules = violations.map(v => v.ruleName);
+    expect(rules).toEqual(expect.arrayContaining(['namespace', 'service-type', 'service-targets-pod']));
+    expect(violations.find(v => v.ruleName === 'service-type').recommendation).toMatch(/Service\/web .* is a NodePort Service/);
+    expect(violations.find(v => v.ruleName === 'service-type').fix).toMatch(/use ClusterIP/);
+  });
+
+  test('passes a clean namespace', async () => {
+    const { status } = await runPlugin({ 'dev/x/namespace-x.yaml': { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } } });
+    expect(status).toBe('success');
+  });
+});
