@@ -45,7 +45,7 @@ describe('safe synth', () => {
 });
 
 describe('cdk8s validation plugin', () => {
-  function runPlugin(files: Record<string, object>) {
+  function runPlugin(files: Record<string, object>): Promise<{ status: string; violations: any[] }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plugin-'));
     const manifests = Object.entries(files).map(([rel, o]) => {
       const p = path.join(dir, rel);
@@ -60,7 +60,7 @@ describe('cdk8s validation plugin', () => {
       logger: { log: () => undefined },
       report: { addViolation: (v: any) => violations.push(v), submit: (s: string) => { status = s; } },
     };
-    return new FleetPolicyValidation({ outdir: dir }).validate(context).then(() => {
+    return new FleetPolicyValidation({ outdir: dir }).validate(context).then((): { status: string; violations: any[] } => {
       fs.rmSync(dir, { recursive: true, force: true });
       return { status, violations };
     });
