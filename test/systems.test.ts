@@ -225,3 +225,22 @@ describe('Domain Runner (document 004) in production', () => {
     expect(rules[1].expr).toMatch(/^histogram_quantile\(0.99,/);
   });
 });
+
+describe('blue/green across the fleet', () => {
+  const userFacing = ['songnodes/frontend', 'songnodes/backend-api', 'songnodes/websocket', 'songnodes/graph-api',
+    'novacron/api-server', 'ariaforge/backend', 'ariaforge/frontend', 'domain-runner/sophisticated-runner'];
+  test.each(['staging', 'production'])('every user-facing service is blue/green in %s, with its PreSync gate', env => {
+    for (const s of userFacing) {
+      const [system, name] = s.split('/');
+      const dir = `${env}/${system}`;
+      get(dir, 'Service', `${name}-preview`);
+      get(dir, 'Deployment', `${name}-blue`);
+      get(dir, 'Deployment', `${name}-green`);
+      expect(get(dir, 'Job', `${name}-preview-smoke-test`).metadata.annotations['argocd.argoproj.io/hook']).toBe('PreSync');
+    }
+  });
+  test('datastores and workers are never blue/green', () => {
+    expect(objects.some(o => (o.kind === 'StatefulSet' || o.spec?.template?.metadata?.labels?.['app.kubernetes.io/component'] === 'worker')
+      && o.spec?.template?.metadata?.labels?.color)).toBe(false);
+  });
+});
