@@ -9,7 +9,7 @@ import { Environment } from '../environments/environment';
 import { ResponseHeaders } from './response-headers';
 
 /** A Service an Ingress can send traffic to. */
-export interface IHttpBackend extends IConstruct {
+export interface IHttpBackend {
   /** The stable Service's name. */
   readonly serviceName: string;
   /** The Service's HTTP port. */

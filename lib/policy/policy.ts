@@ -43,10 +43,17 @@ function matches(selector: Record<string, string> | undefined, labels: Record<st
  */
 export function checkManifests(manifests: readonly Manifest[]): Finding[] {
   const findings: Finding[] = [];
-  const byDir = new Map<string, Manifest[]>();
+  // Cross-references are checked within one system of one environment (one dist/ folder).
+  const systems = new Map<string, { objects: any[]; pods: Array<{ labels: Record<string, string>; ports: any[] }> }>();
   for (const m of manifests) {
     const dir = m.file.split('/').slice(0, 2).join('/');
-    byDir.set(dir, [...(byDir.get(dir) ?? []), m]);
+    const sys = systems.get(dir) ?? { objects: [], pods: [] };
+    sys.objects.push(m.object);
+    const t = podTemplate(m.object);
+    if (t) {
+      sys.pods.push({ labels: t.metadata?.labels ?? {}, ports: (t.spec?.containers ?? []).flatMap((c: any) => c.ports ?? []) });
+    }
+    systems.set(dir, sys);
   }
   for (const m of manifests) {
     const o = m.object;
@@ -55,7 +62,7 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
       .filter(([k]) => k.startsWith(EXEMPT_PREFIX)).map(([k, v]) => [k.slice(EXEMPT_PREFIX.length), String(v)]));
     const report = (check: string, message: string, fix: string) =>
       findings.push({ file: m.file, object: id, check, message, fix, ...(exemptions[check] ? { exemptBecause: exemptions[check] } : {}) });
-    const siblings = byDir.get(m.file.split('/').slice(0, 2).join('/'))!.map(s => s.object);
+    const { objects: siblings, pods: workloadPods } = systems.get(m.file.split('/').slice(0, 2).join('/'))!;
     const ha = m.env === 'staging' || m.env === 'production';
 
     // Hygiene
@@ -167,7 +174,6 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
         report('horizontalpodautoscaler-replicas', `minReplicas ${o.spec.minReplicas} in ${m.env}`, 'use at least 2');
       }
     }
-    const workloadPods = siblings.map(podTemplate).filter(Boolean).map((t: any) => ({ labels: t.metadata?.labels ?? {}, ports: (t.spec.containers ?? []).flatMap((c: any) => c.ports ?? []) }));
     if (o.kind === 'Service') {
       const selected = workloadPods.filter(p => matches(o.spec.selector, p.labels));
       if (selected.length === 0) { report('service-targets-pod', 'selects no pods', 'fix the selector'); }

@@ -36,17 +36,16 @@ export function renderApp(app: App): RenderedFile[] {
     throw new Error(`validation failed:\n${errors.join('\n')}`);
   }
   const files: RenderedFile[] = [];
-  const seen = new Map<string, string>();
+  const seen = new Set<string>();
   const charts = app.node.children.filter(c => c instanceof SystemChart) as unknown as SystemChart[];
   for (const chart of charts) {
     const dir = `${chart.environment.name}/${chart.system}`;
     for (const object of chart.toJson()) {
       const file = `${dir}/${manifestFileName(object)}`;
-      const other = seen.get(file);
-      if (other !== undefined) {
+      if (seen.has(file)) {
         throw new Error(`${chart.node.path}: ${object.kind} ${object.metadata.name} is defined twice. Fix: give one of them another name`);
       }
-      seen.set(file, file);
+      seen.add(file);
       files.push({ path: file, content: HEADER + toYaml(object), object });
     }
   }

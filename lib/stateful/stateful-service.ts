@@ -125,13 +125,7 @@ export class StatefulService extends Construct implements INetworkEndpoint {
           readiness: { path: '/', port: 'metrics', periodSeconds: 10 },
           liveness: { path: '/', port: 'metrics', periodSeconds: 30 },
         },
-      });
-      // Each container's emptyDirs must have distinct volume names within the pod.
-      for (const v of exporter.volumes) {
-        const old = v.name;
-        (v as { name: string }).name = `exporter-${old}`;
-        exporter.container.volumeMounts!.filter(m => m.name === old).forEach(m => ((m as { name: string }).name = `exporter-${old}`));
-      }
+      }, 'exporter-writable');
       containers.push(exporter);
       ports.push({ name: 'metrics', containerPort: props.exporter.port });
     }

@@ -54,7 +54,7 @@ export function novacron(scope: Construct, env: Environment): SystemChart {
   const secrets = SecretReference.fromName('novacron-secrets');
 
   const { minReplicas, maxReplicas } = env.pick(NOVACRON.autoscaling);
-  const api = new Microservice(chart, 'api-server', {
+  new Microservice(chart, 'api-server', {
     ...releaseOf(chart, NOVACRON.system, 'api-server', { userFacing: true }),
     ports: [{ name: 'http', containerPort: 8080 }, { name: 'metrics', containerPort: 9090 }],
     resources: {
@@ -184,6 +184,5 @@ export function novacron(scope: Construct, env: Environment): SystemChart {
       },
     ],
   });
-  void api;
   return chart;
 }

@@ -298,7 +298,11 @@ export interface RenderedContainer {
 }
 
 /** Checks and renders a container (validation happens here, at construct time). */
-export function renderContainer(scope: IConstruct, name: string, props: ContainerSpecProps): RenderedContainer {
+export function renderContainer(
+  scope: IConstruct, name: string, props: ContainerSpecProps,
+  /** Prefix for the emptyDir volume names, so two containers of one pod never collide. */
+  volumePrefix = 'writable',
+): RenderedContainer {
   checkDnsLabel(scope, 'container name', name);
   checkImage(scope, props.image);
   checkResources(scope, props.resources);
@@ -353,7 +357,7 @@ export function renderContainer(scope: IConstruct, name: string, props: Containe
   const writable = props.writablePaths ?? ['/tmp'];
   checkUnique(scope, 'writable path', writable);
   writable.forEach((path, i) => {
-    const volumeName = `writable-${i}`;
+    const volumeName = `${volumePrefix}-${i}`;
     volumes.push({ name: volumeName, emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } });
     mounts.push({ name: volumeName, mountPath: path });
   });

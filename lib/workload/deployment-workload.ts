@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { Autoscaler, AutoscalingSpec, checkAutoscaling } from '../autoscaling/autoscaler';
+import { Environment } from '../environments/environment';
 import { checkPositiveInt } from '../core/checks';
 import { fail } from '../core/errors';
 import { namespacedMeta } from '../core/metadata';
@@ -41,6 +42,33 @@ export interface DeploymentWorkloadProps {
   readonly spread?: boolean;
 }
 
+/** How many pods a stateless workload runs and what protects them, as asked for. */
+export interface AvailabilitySpec {
+  readonly replicas?: number;
+  readonly autoscaling?: AutoscalingSpec;
+  readonly disruptionBudget?: DisruptionSpec;
+}
+
+/**
+ * Applies the environment's availability rules to a stateless workload: highly available
+ * environments default to 2 replicas, refuse fewer, and always get a PDB; others default
+ * to 1 replica and get none (a PDB over one pod only blocks drains).
+ */
+export function availabilityFor(scope: Construct, spec: AvailabilitySpec): { replicas?: number; disruption?: DisruptionSpec } {
+  const env = Environment.of(scope);
+  if (spec.autoscaling) {
+    checkAutoscaling(scope, spec.autoscaling);
+  }
+  const ha = env.settings.highAvailability;
+  const replicas = spec.autoscaling ? undefined : (spec.replicas ?? (ha ? 2 : 1));
+  const minReplicas = spec.autoscaling?.minReplicas ?? replicas!;
+  if (ha && minReplicas < 2) {
+    fail(scope, `${spec.autoscaling ? 'autoscaling.minReplicas' : 'replicas'} is ${minReplicas} in ${env.name}, which must be highly available`,
+      'run at least 2 replicas so a node loss or drain never takes the service down');
+  }
+  return { replicas, disruption: ha ? (spec.disruptionBudget ?? { maxUnavailable: 1 }) : undefined };
+}
+
 /** A Deployment with, optionally, its HorizontalPodAutoscaler and PodDisruptionBudget. */
 export class DeploymentWorkload extends Construct {
   public readonly deployment: k8s.KubeDeployment;
@@ -57,9 +85,7 @@ export class DeploymentWorkload extends Construct {
       fail(this, `both replicas (${props.replicas}) and autoscaling are set`,
         'remove replicas: the HorizontalPodAutoscaler owns the replica count');
     }
-    if (props.autoscaling) {
-      checkAutoscaling(this, props.autoscaling);
-    } else if (props.replicas !== undefined) {
+    if (!props.autoscaling && props.replicas !== undefined) {
       checkPositiveInt(this, 'replicas', props.replicas, 0);
     }
     this.minReplicas = props.autoscaling?.minReplicas ?? props.replicas ?? 1;

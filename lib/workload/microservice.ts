@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
-import { AutoscalingSpec, checkAutoscaling } from '../autoscaling/autoscaler';
+import { AutoscalingSpec } from '../autoscaling/autoscaler';
 import { BlueGreenSpec, checkBlueGreen, Color, COLORS, otherColor } from '../bluegreen/blue-green';
 import { PreviewSmokeTest } from '../bluegreen/smoke-test';
 import { SystemChart } from '../chart';
@@ -14,7 +14,7 @@ import { IHttpBackend, IngressOptions, WebIngress } from '../ingress/web-ingress
 import { Monitor, ScrapeSpec } from '../monitoring/service-monitor';
 import { ExternalEgressSpec, INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/network-policy';
 import { ContainerSpecProps, imageVersion, PortSpec, renderContainer } from './container';
-import { DeploymentWorkload } from './deployment-workload';
+import { availabilityFor, DeploymentWorkload } from './deployment-workload';
 
 /** One Ingress in front of a Microservice. */
 export interface MicroserviceIngressSpec extends IngressOptions {
@@ -134,9 +134,6 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
     if (props.blueGreen) {
       checkBlueGreen(this, props.blueGreen);
     }
-    if (props.autoscaling) {
-      checkAutoscaling(this, props.autoscaling);
-    }
     const ports = props.ports ?? [];
     const http = ports.find(p => p.name === 'http');
     if (!http) {
@@ -159,15 +156,7 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
     const identity = (instance: string): AppIdentity => ({ name, instance, component, partOf: chart.system });
     this.podSelector = { [LabelKeys.name]: name, [LabelKeys.partOf]: chart.system };
 
-    // Availability rules of the environment.
-    const ha = env.settings.highAvailability;
-    const replicas = props.autoscaling ? undefined : (props.replicas ?? (ha ? 2 : 1));
-    const minReplicas = props.autoscaling?.minReplicas ?? replicas!;
-    if (ha && minReplicas < 2) {
-      fail(this, `${props.autoscaling ? 'autoscaling.minReplicas' : 'replicas'} is ${minReplicas} in ${env.name}, which must be highly available`,
-        'run at least 2 replicas so a node loss or drain never takes the service down');
-    }
-    const disruption = ha ? (props.disruptionBudget ?? { maxUnavailable: 1 }) : undefined;
+    const { replicas, disruption } = availabilityFor(this, props);
 
     // Workloads: one, or one per color that has an image.
     const workloads: Partial<Record<Color | 'single', DeploymentWorkload>> = {};
@@ -317,10 +306,9 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
 
 /** The preview Service of a blue/green Microservice as an Ingress backend. */
 function previewBackend(ms: Microservice): IHttpBackend {
-  return Object.assign(Object.create(null), {
-    node: ms.node,
+  return {
     serviceName: `${ms.name}-preview`,
     httpServicePort: ms.httpServicePort,
     allowFromIngressController: () => ms.allowFromIngressController(),
-  });
+  };
 }

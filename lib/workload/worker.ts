@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
-import { AutoscalingSpec, checkAutoscaling } from '../autoscaling/autoscaler';
+import { AutoscalingSpec } from '../autoscaling/autoscaler';
 import { SystemChart } from '../chart';
 import { checkDnsLabel } from '../core/checks';
 import { fail } from '../core/errors';
@@ -11,7 +11,7 @@ import { Environment } from '../environments/environment';
 import { Monitor, ScrapeSpec } from '../monitoring/service-monitor';
 import { ExternalEgressSpec, INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/network-policy';
 import { ContainerSpecProps, imageVersion, renderContainer } from './container';
-import { DeploymentWorkload } from './deployment-workload';
+import { availabilityFor, DeploymentWorkload } from './deployment-workload';
 
 export interface WorkerProps extends ContainerSpecProps {
   /**
@@ -71,16 +71,7 @@ export class Worker extends Construct implements INetworkEndpoint {
     const identity = { name, instance: name, component: props.component ?? 'worker', partOf: chart.system };
     const selector = { [LabelKeys.name]: name, [LabelKeys.instance]: name };
     this.podSelector = { [LabelKeys.name]: name, [LabelKeys.partOf]: chart.system };
-    if (props.autoscaling) {
-      checkAutoscaling(this, props.autoscaling);
-    }
-    const ha = env.settings.highAvailability;
-    const replicas = props.autoscaling ? undefined : (props.replicas ?? (ha ? 2 : 1));
-    const minReplicas = props.autoscaling?.minReplicas ?? replicas!;
-    if (ha && minReplicas < 2) {
-      fail(this, `${props.autoscaling ? 'autoscaling.minReplicas' : 'replicas'} is ${minReplicas} in ${env.name}, which must be highly available`,
-        'run at least 2 replicas');
-    }
+    const { replicas, disruption } = availabilityFor(this, props);
     const version = imageVersion(props.image);
     this.workload = new DeploymentWorkload(this, 'workload', {
       name,
@@ -89,7 +80,7 @@ export class Worker extends Construct implements INetworkEndpoint {
       selector,
       containers: [renderContainer(this, name, props)],
       ...(props.autoscaling ? { autoscaling: props.autoscaling } : { replicas }),
-      disruption: ha ? (props.disruptionBudget ?? { maxUnavailable: 1 }) : undefined,
+      disruption,
     });
     this.networkPolicy = new ServiceNetworkPolicy(this, 'network-policy', {
       name, labels: stableLabels(identity), podSelector: this.podSelector,
@@ -105,7 +96,7 @@ export class Worker extends Construct implements INetworkEndpoint {
       }
       const serviceName = `${name}-metrics`;
       this.metricsService = new k8s.KubeService(this, 'metrics-service', {
-        metadata: namespacedMeta(this, serviceName, { ...stableLabels({ ...identity, instance: serviceName }) }),
+        metadata: namespacedMeta(this, serviceName, stableLabels({ ...identity, instance: serviceName })),
         spec: {
           clusterIp: 'None',
           selector,
