@@ -22,3 +22,6 @@ for (const [group, files] of Object.entries(groups)) {
   execFileSync('npx', ['cdk8s', 'import', '--no-check-upgrade', '-l', 'typescript', '-o', 'imports', combined], { stdio: 'inherit' });
 }
 fs.rmSync(tmp, { recursive: true, force: true });
+
+// The strict unknown-field pass reads its field list from imports/field-index.json.
+require('./generate-field-index');

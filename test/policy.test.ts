@@ -78,11 +78,40 @@ describe('policy gate', () => {
     ['NodePort Service', ms => { obj(ms, 'Service', 'api-server').spec.type = 'NodePort'; }, 'Service/api-server service-type'],
     ['Secret with data', ms => { ms.push({ file: 'production/novacron/secret-x.yaml', env: 'production', object: { kind: 'Secret', metadata: { name: 'x', namespace: 'novacron' }, data: { a: 'b' } } }); },
       'Secret/x secret-data'],
+    // Schemas (kubernetes-models) and the strict Kubernetes 1.27 field pass
+    ['replicas as a string', ms => { obj(ms, 'HorizontalPodAutoscaler', 'api-server-blue').spec.maxReplicas = '20'; },
+      'HorizontalPodAutoscaler/api-server-blue schema'],
+    ['a malformed quantity', ms => { obj(ms, 'Deployment', 'api-server-blue').spec.template.spec.containers[0].resources.limits.cpu = '2 cores'; },
+      'Deployment/api-server-blue schema'],
+    ['a typo in an HPA field', ms => { const s = obj(ms, 'HorizontalPodAutoscaler', 'api-server-blue').spec; s.minReplica = s.minReplicas; delete s.minReplicas; },
+      'HorizontalPodAutoscaler/api-server-blue unknown-field'],
+    ['a typo in a ServiceMonitor endpoint', ms => { obj(ms, 'ServiceMonitor', 'api-server').spec.endpoints[0].intervall = '15s'; },
+      'ServiceMonitor/api-server unknown-field'],
+    ['a field newer than Kubernetes 1.27', ms => { obj(ms, 'Deployment', 'api-server-blue').spec.template.spec.containers[0].restartPolicy = 'Always'; },
+      'Deployment/api-server-blue unknown-field'],
+    ['an apiVersion 1.27 no longer serves', ms => { obj(ms, 'PodDisruptionBudget', 'api-server-blue').apiVersion = 'policy/v1beta1'; },
+      'PodDisruptionBudget/api-server-blue unknown-field'],
   ];
   test.each(mutations)('catches %s', (_t, mutate, expected) => {
     const ms = system();
     mutate(ms);
     expect(checksFailing(ms)).toContain(expected);
+  });
+
+  test('an unknown field is named by its path, with the field it was meant to be', () => {
+    const ms = system();
+    const s = obj(ms, 'HorizontalPodAutoscaler', 'api-server-blue').spec;
+    s.minReplica = s.minReplicas;
+    delete s.minReplicas;
+    expect(formatFindings(failing(checkManifests(ms)))).toBe(
+      'FAIL production/novacron/horizontalpodautoscaler-api-server-blue.yaml HorizontalPodAutoscaler/api-server-blue [unknown-field] '
+      + 'spec.minReplica is not a field of autoscaling/v2 HorizontalPodAutoscaler in Kubernetes 1.27. Fix: rename it to spec.minReplicas');
+  });
+
+  test('a schema error names the field and what the schema wants', () => {
+    const ms = system();
+    obj(ms, 'Deployment', 'api-server-blue').spec.template.spec.containers[0].resources.limits.cpu = '2 cores';
+    expect(failing(checkManifests(ms)).map(f => f.message)).toEqual(['spec.template.spec.containers[0].resources.limits.cpu must match format "quantity"']);
   });
 
   test('a declared exemption shows in the report but does not fail', () => {

@@ -1,5 +1,7 @@
 import { looksSecret } from '../config/secret-names';
 import { isValidLabelValue } from '../core/labels';
+import { schemaErrors } from './schema-validation';
+import { isKnownKind, unknownFields } from './unknown-fields';
 
 /** A manifest as rendered, with the environment it belongs to. */
 export interface Manifest {
@@ -64,6 +66,19 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
       findings.push({ file: m.file, object: id, check, message, fix, ...(exemptions[check] ? { exemptBecause: exemptions[check] } : {}) });
     const { objects: siblings, pods: workloadPods } = systems.get(m.file.split('/').slice(0, 2).join('/'))!;
     const ha = m.env === 'staging' || m.env === 'production';
+
+    // Schemas: the whole object against its kubernetes-models schema, then the strict pass
+    // for fields Kubernetes 1.27 (or the CRD) does not define, which the API server would drop.
+    for (const error of schemaErrors(o)) {
+      report('schema', error, `make the value match the ${o.apiVersion} ${o.kind} schema`);
+    }
+    if (!isKnownKind(o.apiVersion, o.kind)) {
+      report('unknown-field', `${o.apiVersion} ${o.kind} is not a kind of the Kubernetes 1.27 API or of a CRD in imports/`, 'use a 1.27 apiVersion, or add the CRD to scripts/generate-field-index.js');
+    }
+    for (const u of unknownFields(o)) {
+      report('unknown-field', `${u.path} is not a field of ${o.apiVersion} ${o.kind} in Kubernetes 1.27`,
+        u.suggestions.length ? `rename it to ${u.suggestions.map(f => u.path.replace(/[^.]+$/, f)).join(' or ')}` : 'remove it; the API server would drop it silently');
+    }
 
     // Hygiene
     if (!CLUSTER_SCOPED.has(o.kind) && !o.metadata?.namespace) {

@@ -3,16 +3,8 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const esbuild = require('esbuild');
 const { parse } = require('yaml');
-
-const root = path.resolve(__dirname, '..', '..');
-const bundle = path.join(root, '.build', 'policy.js');
-esbuild.buildSync({
-  entryPoints: [path.join(root, 'lib', 'policy', 'policy.ts')],
-  outfile: bundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'warning',
-});
-const { checkManifests, formatFindings } = require(bundle);
+const { bundle, root } = require('../bundle');
 
 class FleetPolicyValidation {
   constructor(props) {
@@ -20,6 +12,7 @@ class FleetPolicyValidation {
   }
 
   async validate(context) {
+    const { checkManifests, formatFindings } = require(await bundle('lib/policy/policy.ts'));
     const manifests = context.manifests.map(file => {
       const rel = path.relative(this.outdir, path.resolve(file));
       return { file: rel, env: rel.split(path.sep)[0], object: parse(fs.readFileSync(file, 'utf8')) };

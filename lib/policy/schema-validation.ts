@@ -1,0 +1,51 @@
+// Whole-object schema validation with kubernetes-models (ajv validators generated from the
+// Kubernetes OpenAPI and the CRDs): types, formats (quantities, CIDRs), enums, required fields.
+import { AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
+import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+
+interface Validatable { validate(): void }
+const MODELS: Record<string, new (data: any) => Validatable> = {};
+for (const model of [Deployment, StatefulSet, HorizontalPodAutoscaler, CronJob, Job, Ingress, NetworkPolicy,
+  PodDisruptionBudget, ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount,
+  ServiceMonitor, PrometheusRule, Application, AppProject] as any[]) {
+  MODELS[`${model.apiVersion}/${model.kind}`] = model;
+}
+
+/** The apiVersion/kind pairs this module can validate. */
+export function hasSchema(apiVersion: string, kind: string): boolean {
+  return `${apiVersion}/${kind}` in MODELS;
+}
+
+/**
+ * Schema errors of one object, one string per error (`spec.replicas must be integer`);
+ * empty when it is valid. Throws nothing: an object of a kind without a schema is reported.
+ */
+export function schemaErrors(object: any): string[] {
+  const Model = MODELS[`${object.apiVersion}/${object.kind}`];
+  if (!Model) { return [`no schema for ${object.apiVersion} ${object.kind}`]; }
+  try {
+    new Model(object).validate();
+    return [];
+  } catch (e: any) {
+    const errors: any[] = e.errors ?? [{ instancePath: '', message: e.message }];
+    // A failed oneOf (IntOrString, Quantity) repeats once per branch; keep the format message.
+    const kept = errors.filter(err => err.keyword !== 'oneOf' && !(err.keyword === 'type' && errors.some(o => o.instancePath === err.instancePath && o.keyword === 'format')));
+    return [...new Set(kept.map(err => `${err.instancePath.slice(1).replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.') || '(root)'} ${err.message}`))];
+  }
+}

@@ -1,0 +1,57 @@
+// One esbuild configuration for everything that runs TypeScript outside jest (synth, the
+// validation plugin, promote, bench). It transpiles without type-checking (`npm test` runs
+// tsc --noEmit). CommonJS packages stay external and load from node_modules; ESM-only
+// packages (kubernetes-models and its dependencies) are bundled, since the output is CommonJS.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const esbuild = require('esbuild');
+
+const root = path.resolve(__dirname, '..');
+const esmOnly = new Map();
+
+function isEsmOnly(pkg, resolveDir) {
+  const key = `${resolveDir}\0${pkg}`;
+  if (!esmOnly.has(key)) {
+    // Walk up node_modules folders ourselves: `exports` may hide package.json from require.resolve.
+    let type;
+    for (let dir = resolveDir; ; dir = path.dirname(dir)) {
+      const manifest = path.join(dir, 'node_modules', pkg, 'package.json');
+      if (fs.existsSync(manifest)) { type = JSON.parse(fs.readFileSync(manifest, 'utf8')).type; break; }
+      if (dir === path.dirname(dir)) { break; }
+    }
+    esmOnly.set(key, type === 'module');
+  }
+  return esmOnly.get(key);
+}
+
+const externalCommonJs = {
+  name: 'external-commonjs',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, args => {
+      const parts = args.path.split('/');
+      const pkg = args.path.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+      if (pkg.startsWith('node:') || require('module').isBuiltin(pkg)) { return { external: true }; }
+      return isEsmOnly(pkg, args.resolveDir) ? undefined : { external: true };
+    });
+  },
+};
+
+/** Bundles a TypeScript entry (relative to the repo root) into .build/<name>.js; resolves to its path. */
+async function bundle(entry, name = path.basename(entry).replace(/\.ts$/, '')) {
+  const outfile = path.join(root, '.build', `${name}.js`);
+  await esbuild.build({
+    entryPoints: [path.join(root, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+    plugins: [externalCommonJs],
+  });
+  return outfile;
+}
+
+module.exports = { bundle, root };

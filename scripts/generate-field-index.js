@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Generates imports/field-index.json: every field the Kubernetes 1.27 API (and the CRDs we
+// render) defines, per type, for the strict unknown-field pass in lib/policy/unknown-fields.ts.
+// Reads ../shared (developer machines only); synth and tests read only the generated file.
+//
+// Format: { kinds: { "<apiVersion>/<kind>": "<type>" }, types: { "<type>": { "<field>": ref } } }
+// where ref is "" (a scalar), "*" (free-form: any field allowed), "<type>", "[<ref>" (a list
+// of ref) or "{<ref>" (a map of string to ref).
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { parseAllDocuments } = require('yaml');
+
+const shared = path.resolve(__dirname, '..', '..', 'shared');
+const out = path.resolve(__dirname, '..', 'imports', 'field-index.json');
+const CRDS = [
+  'monitoring.coreos.com_servicemonitors.yaml',
+  'monitoring.coreos.com_prometheusrules.yaml',
+  'argoproj.io_application-crd.yaml',
+  'argoproj.io_appproject-crd.yaml',
+];
+
+const kinds = {};
+const types = {};
+
+// Kubernetes 1.27 built-in types (swagger definitions, fields by $ref).
+const definitions = JSON.parse(fs.readFileSync(path.join(shared, 'schemas', 'kubernetes-1.27.0.json'), 'utf8')).definitions;
+const short = name => name.replace(/^io\.k8s\.(api\.|apimachinery\.pkg\.apis\.|apimachinery\.pkg\.|apiextensions-apiserver\.pkg\.apis\.|kube-aggregator\.pkg\.apis\.)?/, '');
+function k8sRef(schema) {
+  if (schema.$ref) {
+    const target = schema.$ref.replace('#/definitions/', '');
+    return definitions[target]?.properties ? short(target) : (definitions[target]?.type === 'object' ? '*' : '');
+  }
+  if (schema.type === 'array') { return '[' + k8sRef(schema.items ?? {}); }
+  if (schema.type === 'object') { return schema.additionalProperties ? '{' + k8sRef(schema.additionalProperties) : '*'; }
+  return '';
+}
+for (const [name, def] of Object.entries(definitions)) {
+  if (!def.properties) { continue; }
+  types[short(name)] = Object.fromEntries(Object.entries(def.properties).map(([f, s]) => [f, k8sRef(s)]));
+  for (const gvk of def['x-kubernetes-group-version-kind'] ?? []) {
+    kinds[`${gvk.group ? gvk.group + '/' : ''}${gvk.version}/${gvk.kind}`] = short(name);
+  }
+}
+
+// CRDs: inline openAPIV3Schema trees, flattened into named types ("<Kind>.spec.endpoints[]").
+function crdRef(schema, name) {
+  if (!schema || schema['x-kubernetes-preserve-unknown-fields']) { return '*'; }
+  if (schema.type === 'array') { return '[' + crdRef(schema.items, name + '[]'); }
+  if (schema.properties) { return crdObject(schema, name); }
+  if (schema.type === 'object') {
+    const values = schema.additionalProperties;
+    return values ? '{' + crdRef(values === true ? undefined : values, name + '{}') : '*';
+  }
+  return '';
+}
+function crdObject(schema, name) {
+  types[name] = Object.fromEntries(Object.entries(schema.properties).map(([f, s]) => [f, crdRef(s, `${name}.${f}`)]));
+  return name;
+}
+for (const file of CRDS) {
+  for (const doc of parseAllDocuments(fs.readFileSync(path.join(shared, 'crds', file), 'utf8'))) {
+    const crd = doc.toJS();
+    if (crd?.kind !== 'CustomResourceDefinition') { continue; }
+    for (const v of crd.spec.versions) {
+      const kind = crd.spec.names.kind;
+      const root = crdRef(v.schema.openAPIV3Schema, `${crd.spec.group}/${v.name}/${kind}`);
+      // metadata is the standard ObjectMeta, whatever the CRD's schema says about it.
+      types[root].metadata = 'meta.v1.ObjectMeta';
+      kinds[`${crd.spec.group}/${v.name}/${kind}`] = root;
+    }
+  }
+}
+
+const sorted = o => Object.fromEntries(Object.keys(o).sort().map(k => [k, o[k]]));
+fs.writeFileSync(out, JSON.stringify({
+  source: 'Kubernetes 1.27.0 OpenAPI definitions; CRDs: ' + CRDS.join(', '),
+  kinds: sorted(kinds),
+  types: sorted(Object.fromEntries(Object.entries(types).map(([k, v]) => [k, sorted(v)]))),
+}) + '\n');
+console.log(`wrote ${path.relative(process.cwd(), out)}: ${Object.keys(kinds).length} kinds, ${Object.keys(types).length} types`);
