@@ -9,7 +9,7 @@ import { renderApp, replaceDirectory } from './lib/render/manifest-writer';
 export function main(outdir = process.env.CDK8S_OUTDIR ?? 'dist'): void {
   const files = renderApp(buildFleet());
   // One pass of the policy gate over every object, before anything is written.
-  const findings = checkManifests(files.map(f => ({ file: f.path, env: f.path.split('/')[0], object: f.object })));
+  const findings = checkManifests(files.filter(f => f.object).map(f => ({ file: f.path, env: f.path.split('/')[0], object: f.object })));
   const failed = failing(findings);
   if (failed.length) {
     throw new Error(`policy gate failed (${failed.length} findings):\n${formatFindings(failed)}`);

@@ -4,6 +4,7 @@ import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { checkDnsLabel } from './core/checks';
 import { MANAGED_BY, LabelKeys } from './core/labels';
 import { Environment } from './environments/environment';
+import { withSyncWave } from './gitops/sync-waves';
 
 export interface SystemChartProps {
   /** The environment this chart renders. */
@@ -22,6 +23,14 @@ export interface SystemChartProps {
  * namespace, including the Namespace object itself.
  */
 export class SystemChart extends Chart {
+  /**
+   * cdk8s's Chart answers `instanceof` true for every chart of any class (a duck-typed
+   * Symbol.hasInstance); restore the prototype check, so only system charts are SystemCharts.
+   */
+  public static [Symbol.hasInstance](o: unknown): o is SystemChart {
+    return Function.prototype[Symbol.hasInstance].call(this, o);
+  }
+
   /** The chart a construct belongs to. */
   public static of(scope: IConstruct): SystemChart {
     const chart: unknown = Chart.of(scope);
@@ -63,5 +72,15 @@ export class SystemChart extends Chart {
         },
       },
     });
+  }
+
+  /** Where the chart renders, relative to dist/. */
+  public get outputDir(): string {
+    return `${this.environment.name}/${this.system}`;
+  }
+
+  /** The chart's objects, each annotated with the Argo CD sync wave it applies in. */
+  public toJson(): any[] {
+    return super.toJson().map(withSyncWave);
   }
 }

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { SystemChart } from './chart';
 import { Environment, ENVIRONMENT_NAMES } from './environments/environment';
 import { ENVIRONMENTS } from './environments/settings';
+import { FleetGitOps, GitOpsChart } from './gitops/argo-cd';
 import { novacron } from './systems/novacron';
 import { songnodes } from './systems/songnodes';
 import { ariaforge } from './systems/ariaforge';
@@ -19,13 +20,12 @@ export const SYSTEMS: Readonly<Record<string, SystemBuilder>> = {
   'domain-runner': domainRunner,
 };
 
-/** Builds every system for every environment into `app`. */
+/** Builds every system for every environment into `app`, and each environment's Argo CD. */
 export function buildFleet(app: App = new App({ outdir: 'dist' })): App {
   for (const name of ENVIRONMENT_NAMES) {
     const env = new Environment(ENVIRONMENTS[name]);
-    for (const build of Object.values(SYSTEMS)) {
-      build(app, env);
-    }
+    const systems = Object.values(SYSTEMS).map(build => build(app, env));
+    new FleetGitOps(new GitOpsChart(app, env), 'argocd', { systems });
   }
   return app;
 }

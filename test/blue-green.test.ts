@@ -76,13 +76,19 @@ describe('blue/green', () => {
     expect(kinds(all)).toContain('HorizontalPodAutoscaler/web-blue');
   });
 
-  test('the PreSync smoke test gates the sync on the preview readiness endpoint', () => {
+  test('the smoke test gates the selector switch on the preview readiness endpoint', () => {
     const all = render(pair);
     const job = find(all, 'Job', 'web-preview-smoke-test');
     expect(job.metadata.annotations).toEqual({
-      'argocd.argoproj.io/hook': 'PreSync',
+      'argocd.argoproj.io/hook': 'Sync',
       'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
+      'argocd.argoproj.io/sync-wave': '1',
     });
+    // Waves: the preview color's workloads, then the gate, then the live selector.
+    const wave = (kind: string, name: string) => Number(find(all, kind, name).metadata.annotations['argocd.argoproj.io/sync-wave']);
+    expect(wave('Deployment', 'web-green')).toBeLessThan(wave('Job', 'web-preview-smoke-test'));
+    expect(wave('Service', 'web-preview')).toBeLessThan(wave('Job', 'web-preview-smoke-test'));
+    expect(wave('Job', 'web-preview-smoke-test')).toBeLessThan(wave('Service', 'web'));
     expect(job.spec.activeDeadlineSeconds).toBeGreaterThan(0);
     expect(job.spec.backoffLimit).toBeLessThanOrEqual(2);
     const pod = job.spec.template.spec;

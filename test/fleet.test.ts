@@ -13,22 +13,23 @@ for (const f of files) {
 
 describe('the fleet', () => {
   test('every system renders for every environment', () => {
-    const expected = ENVIRONMENT_NAMES.flatMap(env => Object.keys(SYSTEMS).map(s => `${env}/${s}`)).sort();
+    const expected = ENVIRONMENT_NAMES.flatMap(env => [...Object.keys(SYSTEMS), 'argocd'].map(s => `${env}/${s}`)).sort();
     expect([...byDir.keys()].sort()).toEqual(expected);
   });
 
-  // One snapshot per system and environment: an infra change is a reviewable snapshot diff.
+  // One snapshot per system and environment (and its Argo CD folder): an infra change is a
+  // reviewable snapshot diff. The traffic map is in it as text.
   for (const env of ENVIRONMENT_NAMES) {
-    for (const system of Object.keys(SYSTEMS)) {
+    for (const system of [...Object.keys(SYSTEMS), 'argocd']) {
       test(`snapshot ${env}/${system}`, () => {
-        const content = Object.fromEntries(byDir.get(`${env}/${system}`)!.map(f => [path.basename(f.path), f.object]));
+        const content = Object.fromEntries(byDir.get(`${env}/${system}`)!.map(f => [path.basename(f.path), f.object ?? f.content]));
         expect(content).toMatchSnapshot();
       });
     }
   }
 
   test('names are readable: no construct-hash suffixes, one object per file', () => {
-    for (const f of files) {
+    for (const f of files.filter(f => f.object)) {
       expect(f.object.metadata.name).not.toMatch(/-c8[0-9a-f]{6,}$/);
       expect(path.basename(f.path)).toBe(`${f.object.kind.toLowerCase()}-${f.object.metadata.name}.yaml`);
     }

@@ -22,7 +22,7 @@ function committedDist(): Manifest[] {
 }
 
 /** A small valid system to break one thing at a time. */
-const novacron = renderApp(buildFleet()).filter(f => f.path.startsWith('production/novacron/'));
+const novacron = renderApp(buildFleet()).filter(f => f.path.startsWith('production/novacron/') && f.object);
 function system(): Manifest[] {
   const files = novacron;
   return files.map(f => ({ file: f.path, env: 'production', object: JSON.parse(JSON.stringify(f.object)) }));

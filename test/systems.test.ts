@@ -229,14 +229,14 @@ describe('Domain Runner (document 004) in production', () => {
 describe('blue/green across the fleet', () => {
   const userFacing = ['songnodes/frontend', 'songnodes/backend-api', 'songnodes/websocket', 'songnodes/graph-api',
     'novacron/api-server', 'ariaforge/backend', 'ariaforge/frontend', 'domain-runner/sophisticated-runner'];
-  test.each(['staging', 'production'])('every user-facing service is blue/green in %s, with its PreSync gate', env => {
+  test.each(['staging', 'production'])('every user-facing service is blue/green in %s, with its smoke-test gate before the selector switch', env => {
     for (const s of userFacing) {
       const [system, name] = s.split('/');
       const dir = `${env}/${system}`;
       get(dir, 'Service', `${name}-preview`);
       get(dir, 'Deployment', `${name}-blue`);
       get(dir, 'Deployment', `${name}-green`);
-      expect(get(dir, 'Job', `${name}-preview-smoke-test`).metadata.annotations['argocd.argoproj.io/hook']).toBe('PreSync');
+      expect(get(dir, 'Job', `${name}-preview-smoke-test`).metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
     }
   });
   test('datastores and workers are never blue/green', () => {

@@ -3,6 +3,7 @@ import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { SystemChart } from '../chart';
 import { LabelKeys, MANAGED_BY } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
+import { syncWaveAnnotation, SyncWave } from '../gitops/sync-waves';
 import { ServiceNetworkPolicy } from '../network/network-policy';
 import { renderContainer } from '../workload/container';
 import { renderPodSpec } from '../workload/pod';
@@ -31,8 +32,9 @@ export interface PreviewSmokeTestProps {
 }
 
 /**
- * An Argo CD PreSync hook Job that GETs the preview Service's readiness endpoint. If it
- * fails, Argo CD aborts the sync, so a selector flip never reaches an unhealthy color.
+ * An Argo CD Sync hook Job, in the gate wave, that GETs the preview Service's readiness
+ * endpoint. If it fails, Argo CD stops the sync before the traffic wave, so a selector flip
+ * never reaches an unhealthy color.
  */
 export class PreviewSmokeTest extends Construct {
   public readonly job: k8s.KubeJob;
@@ -65,8 +67,13 @@ export class PreviewSmokeTest extends Construct {
     });
     this.job = new k8s.KubeJob(this, 'Resource', {
       metadata: namespacedMeta(this, name, labels, {
-        'argocd.argoproj.io/hook': 'PreSync',
+        // A Sync-phase hook in the wave between the workloads and the selector switch: it
+        // runs once the preview color is rolled out and healthy (also on the first install,
+        // where a PreSync hook would run before the preview Service exists), and when it
+        // fails, the sync stops before the live Service's selector changes.
+        'argocd.argoproj.io/hook': 'Sync',
         'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
+        ...syncWaveAnnotation(SyncWave.GATE),
       }),
       spec: {
         backoffLimit: 1,

@@ -18,6 +18,11 @@ export interface GitOpsSettings {
   readonly automated: boolean;
   /** Namespace Argo CD runs in and where Applications live. */
   readonly namespace: string;
+  /**
+   * API server Argo CD deploys to.
+   * @default 'https://kubernetes.default.svc' (the cluster Argo CD runs in)
+   */
+  readonly destinationServer?: string;
 }
 
 /** What differs between dev, staging and production for every system. */

@@ -91,11 +91,17 @@ export interface AllowedFlow {
  */
 export class ServiceNetworkPolicy extends Construct {
   public readonly policy: k8s.KubeNetworkPolicy;
+  /** The policy's name (its workload's). */
+  public readonly name: string;
+  /** Labels of the pods the policy governs. */
+  public readonly podSelector: Readonly<Record<string, string>>;
   private readonly ingress = new Map<string, Rule>();
   private readonly egress = new Map<string, Rule>();
 
   constructor(scope: Construct, id: string, props: ServiceNetworkPolicyProps) {
     super(scope, id);
+    this.name = props.name;
+    this.podSelector = props.podSelector;
     if (props.allowDns ?? true) {
       this.addEgress([{
         namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },

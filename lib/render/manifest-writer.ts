@@ -3,6 +3,9 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { stringify } from 'yaml';
 import { SystemChart } from '../chart';
+import { GitOpsChart } from '../gitops/argo-cd';
+import { trafficMap } from '../gitops/traffic-map';
+import { ServiceNetworkPolicy } from '../network/network-policy';
 
 /** One file of dist/: a path relative to dist/ and its content. */
 export interface RenderedFile {
@@ -27,7 +30,8 @@ export function manifestFileName(object: { kind: string; metadata: { name: strin
 
 /**
  * Renders every system chart to files under `<env>/<system>/`, one object per file so
- * that a pull request's diff names exactly the objects it changes.
+ * that a pull request's diff names exactly the objects it changes, with the system's
+ * traffic map as README.md; and each environment's Argo CD objects under `<env>/argocd/`.
  */
 export function renderApp(app: App): RenderedFile[] {
   // Run construct-level validations (cdk8s's own, and any added with node.addValidation).
@@ -37,10 +41,17 @@ export function renderApp(app: App): RenderedFile[] {
   }
   const files: RenderedFile[] = [];
   const seen = new Set<string>();
-  const charts = app.node.children.filter(c => c instanceof SystemChart) as unknown as SystemChart[];
+  const charts = app.node.children.filter(c => c instanceof SystemChart || c instanceof GitOpsChart) as Array<SystemChart | GitOpsChart>;
   for (const chart of charts) {
-    const dir = `${chart.environment.name}/${chart.system}`;
-    for (const object of chart.toJson()) {
+    const dir = chart.outputDir;
+    const objects = chart.toJson();
+    if (chart instanceof SystemChart) {
+      // The traffic map is drawn from the same objects, so it cannot drift from them.
+      const policies = chart.node.findAll().filter((c): c is ServiceNetworkPolicy => c instanceof ServiceNetworkPolicy);
+      const readme = trafficMap({ title: dir, namespace: chart.namespaceName, objects, policies });
+      files.push({ path: `${dir}/README.md`, content: readme });
+    }
+    for (const object of objects) {
       const file = `${dir}/${manifestFileName(object)}`;
       if (seen.has(file)) {
         throw new Error(`${chart.node.path}: ${object.kind} ${object.metadata.name} is defined twice. Fix: give one of them another name`);

@@ -10,6 +10,7 @@ import { AppIdentity, LabelKeys, stableLabels, versionedLabels } from '../core/l
 import { namespacedMeta } from '../core/metadata';
 import { DisruptionSpec } from '../disruption/disruption-budget';
 import { Environment } from '../environments/environment';
+import { syncWaveAnnotation, SyncWave } from '../gitops/sync-waves';
 import { IHttpBackend, IngressOptions, WebIngress } from '../ingress/web-ingress';
 import { Monitor, ScrapeSpec } from '../monitoring/service-monitor';
 import { ExternalEgressSpec, INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/network-policy';
@@ -108,7 +109,7 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
   public readonly service: k8s.KubeService;
   /** With blue/green, the Service `<name>-preview` that selects the idle color. */
   public readonly previewService?: k8s.KubeService;
-  /** With blue/green and a warm idle color, the PreSync smoke test of the preview. */
+  /** With blue/green and a warm idle color, the smoke test that gates the selector switch. */
   public readonly smokeTest?: PreviewSmokeTest;
   public readonly ingresses: WebIngress[] = [];
   public readonly monitor?: Monitor;
@@ -204,8 +205,8 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
       targetPort: k8s.IntOrString.fromString(p.name),
       protocol: p.protocol ?? 'TCP',
     }));
-    const renderService = (id: string, serviceName: string, selector: Record<string, string>) => new k8s.KubeService(this, id, {
-      metadata: namespacedMeta(this, serviceName, stableLabels(identity(serviceName))),
+    const renderService = (id: string, serviceName: string, selector: Record<string, string>, annotations?: Record<string, string>) => new k8s.KubeService(this, id, {
+      metadata: namespacedMeta(this, serviceName, stableLabels(identity(serviceName)), annotations),
       spec: {
         type: 'ClusterIP',
         selector,
@@ -216,9 +217,10 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
         } : {}),
       },
     });
-    this.service = renderService('service', name, bg
-      ? { [LabelKeys.name]: name, [LabelKeys.color]: bg.active }
-      : { [LabelKeys.name]: name, [LabelKeys.instance]: name });
+    // A blue/green Service's selector is the traffic switch: it applies after the smoke test.
+    this.service = bg
+      ? renderService('service', name, { [LabelKeys.name]: name, [LabelKeys.color]: bg.active }, syncWaveAnnotation(SyncWave.TRAFFIC))
+      : renderService('service', name, { [LabelKeys.name]: name, [LabelKeys.instance]: name });
     if (bg) {
       const idle = otherColor(bg.active);
       this.previewService = renderService('preview-service', `${name}-preview`, { [LabelKeys.name]: name, [LabelKeys.color]: idle });

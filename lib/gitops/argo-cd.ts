@@ -1,0 +1,252 @@
+import { ApiObject, Chart, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { Application, AppProject, ApplicationSpecIgnoreDifferences, ApplicationSpecSyncPolicy } from '../../imports/argoproj.io';
+import { SystemChart } from '../chart';
+import { checkDnsLabel } from '../core/checks';
+import { fail } from '../core/errors';
+import { LabelKeys, MANAGED_BY } from '../core/labels';
+import { Environment } from '../environments/environment';
+import { SYNC_WAVE_ANNOTATION } from './sync-waves';
+
+/** The cluster Argo CD runs in: every environment has its own cluster and its own Argo CD. */
+export const IN_CLUSTER = 'https://kubernetes.default.svc';
+
+/** Deleting an Application with this finalizer deletes its resources too. */
+const CASCADE_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+
+/** How often and how patiently Argo CD retries a failed sync. */
+export interface SyncRetry {
+  /**
+   * Attempts before the sync is reported failed.
+   * @default 5
+   */
+  readonly limit?: number;
+  /**
+   * Wait before the first retry.
+   * @default '10s'
+   */
+  readonly backoffDuration?: string;
+  /**
+   * Factor the wait grows by after each attempt.
+   * @default 2
+   */
+  readonly backoffFactor?: number;
+  /**
+   * Longest wait between attempts.
+   * @default '5m'
+   */
+  readonly backoffMaxDuration?: string;
+}
+
+export interface FleetGitOpsProps {
+  /** The systems rendered for the environment: one Application and AppProject each. */
+  readonly systems: readonly SystemChart[];
+  /**
+   * Name of the root Application (app of apps) and of its AppProject.
+   * @default 'fleet'
+   */
+  readonly rootName?: string;
+  /**
+   * Retry policy of every Application.
+   * @default - 5 attempts, 10s backoff doubling up to 5m
+   */
+  readonly retry?: SyncRetry;
+}
+
+/** An environment's Argo CD objects, rendered into `dist/<env>/argocd/`. */
+export class GitOpsChart extends Chart {
+  /** A prototype check, as for SystemChart (cdk8s's own says yes to every chart). */
+  public static [Symbol.hasInstance](o: unknown): o is GitOpsChart {
+    return Function.prototype[Symbol.hasInstance].call(this, o);
+  }
+
+  public readonly environment: Environment;
+
+  constructor(scope: Construct, environment: Environment) {
+    super(scope, `${environment.name}-argocd`, { disableResourceNameHashes: true });
+    this.environment = environment;
+  }
+
+  /** Where the chart renders, relative to dist/. */
+  public get outputDir(): string {
+    return `${this.environment.name}/argocd`;
+  }
+}
+
+/**
+ * Argo CD for one environment, app of apps: a root Application that syncs
+ * `dist/<env>/argocd/`, where this renders an AppProject and an Application per system
+ * (each Application syncs `dist/<env>/<system>/`, and its project allows only that
+ * system's namespace and the kinds the system renders).
+ *
+ * Bootstrap once per cluster: `kubectl apply -n argocd -f dist/<env>/argocd/`.
+ * Create it in the environment's {@link GitOpsChart}.
+ */
+export class FleetGitOps extends Construct {
+  /** The chart everything is rendered into (the scope). */
+  public readonly chart: GitOpsChart;
+  /** The root Application (app of apps). */
+  public readonly root: Application;
+  /** The root Application's project: Applications and AppProjects in the Argo CD namespace. */
+  public readonly rootProject: AppProject;
+  /** Each system's Application, by system name. */
+  public readonly applications: Readonly<Record<string, Application>> = {};
+  /** Each system's AppProject, by system name. */
+  public readonly projects: Readonly<Record<string, AppProject>> = {};
+
+  constructor(scope: GitOpsChart, id: string, props: FleetGitOpsProps) {
+    super(scope, id);
+    this.chart = scope;
+    const env = scope.environment;
+    const gitops = env.settings.gitops;
+    const rootName = props.rootName ?? 'fleet';
+    checkDnsLabel(this, 'root application name', rootName);
+    if (!/^(https:\/\/|ssh:\/\/|git@)\S+$/.test(gitops.repoURL)) {
+      fail(this, `repoURL "${gitops.repoURL}" is not a git URL Argo CD can clone`, 'use https://host/org/repo.git or git@host:org/repo.git in lib/environments/settings.ts');
+    }
+    if (!gitops.targetRevision.trim()) {
+      fail(this, 'targetRevision is empty', 'set the branch, tag or commit Argo CD tracks, e.g. "main"');
+    }
+    const retry = checkRetry(this, props.retry ?? {});
+    const syncPolicy = (extraOptions: string[]): ApplicationSpecSyncPolicy => ({
+      // Production syncs when a person presses Sync, unless its settings say otherwise.
+      ...(gitops.automated ? { automated: { prune: true, selfHeal: true } } : {}),
+      syncOptions: ['PruneLast=true', ...extraOptions],
+      retry,
+    });
+    const labels = (name: string, component: string) => ({
+      [LabelKeys.name]: name,
+      [LabelKeys.instance]: name,
+      [LabelKeys.component]: component,
+      [LabelKeys.partOf]: rootName,
+      [LabelKeys.managedBy]: MANAGED_BY,
+    });
+    const meta = (name: string, component: string, wave: number, finalizers?: string[]) => ({
+      name,
+      namespace: gitops.namespace,
+      labels: labels(name, component),
+      annotations: { [SYNC_WAVE_ANNOTATION]: String(wave) },
+      ...(finalizers ? { finalizers } : {}),
+    });
+    const source = (path: string) => ({
+      repoUrl: gitops.repoURL,
+      targetRevision: gitops.targetRevision,
+      path,
+      // Only the manifests: the traffic map README.md beside them is for people.
+      directory: { recurse: false, include: '*.yaml' },
+    });
+
+    const applications: Record<string, Application> = {};
+    const projects: Record<string, AppProject> = {};
+    for (const system of props.systems) {
+      const name = system.system;
+      if (name === rootName) {
+        fail(this, `system "${name}" has the root Application's name`, `rename the system or pass another rootName`);
+      }
+      if (system.environment !== env) {
+        fail(this, `system ${system.node.path} is rendered for ${system.environment.name}, not ${env.name}`, 'pass only the systems of this environment');
+      }
+      const kinds = Lazy.any({ produce: () => renderedKinds(system) });
+      // Projects before Applications: an Application needs its project to exist.
+      projects[name] = new AppProject(this, `${name}-project`, {
+        metadata: meta(name, 'project', -1),
+        spec: {
+          description: `${name} in ${env.name}: only namespace ${system.namespaceName} and the kinds it renders`,
+          sourceRepos: [gitops.repoURL],
+          destinations: [{ server: gitops.destinationServer ?? IN_CLUSTER, namespace: system.namespaceName }],
+          clusterResourceWhitelist: Lazy.any({ produce: () => (kinds.produce() as Kind[]).filter(k => k.clusterScoped).map(({ group, kind }) => ({ group, kind })) }),
+          namespaceResourceWhitelist: Lazy.any({ produce: () => (kinds.produce() as Kind[]).filter(k => !k.clusterScoped).map(({ group, kind }) => ({ group, kind })) }),
+          orphanedResources: { warn: true },
+        },
+      });
+      applications[name] = new Application(this, `${name}-application`, {
+        // Where Argo CD prunes, deleting the Application deletes what it deployed; where
+        // people sync by hand (production), removing it leaves the workloads running.
+        metadata: meta(name, 'application', 0, gitops.automated ? [CASCADE_FINALIZER] : undefined),
+        spec: {
+          project: name,
+          source: source(`dist/${system.outputDir}`),
+          destination: { server: gitops.destinationServer ?? IN_CLUSTER, namespace: system.namespaceName },
+          syncPolicy: syncPolicy(['RespectIgnoreDifferences=true', 'FailOnSharedResource=true']),
+          ignoreDifferences: Lazy.any({ produce: () => clusterOwnedFields(system) }),
+          revisionHistoryLimit: 10,
+        },
+      });
+    }
+    this.applications = applications;
+    this.projects = projects;
+
+    this.rootProject = new AppProject(this, 'root-project', {
+      metadata: meta(rootName, 'project', -1),
+      spec: {
+        description: `The ${env.name} app of apps: Applications and AppProjects in ${gitops.namespace}`,
+        sourceRepos: [gitops.repoURL],
+        destinations: [{ server: gitops.destinationServer ?? IN_CLUSTER, namespace: gitops.namespace }],
+        clusterResourceWhitelist: [],
+        namespaceResourceWhitelist: [{ group: 'argoproj.io', kind: 'Application' }, { group: 'argoproj.io', kind: 'AppProject' }],
+      },
+    });
+    // No cascade finalizer on the root: deleting it must never take the fleet with it.
+    this.root = new Application(this, 'root-application', {
+      metadata: meta(rootName, 'application', 0),
+      spec: {
+        project: rootName,
+        source: source(`dist/${this.chart.outputDir}`),
+        destination: { server: gitops.destinationServer ?? IN_CLUSTER, namespace: gitops.namespace },
+        syncPolicy: syncPolicy([]),
+        revisionHistoryLimit: 10,
+      },
+    });
+  }
+}
+
+interface Kind { readonly group: string; readonly kind: string; readonly clusterScoped: boolean }
+const CLUSTER_SCOPED = new Set(['Namespace']);
+
+/** The group/kind pairs a system renders, sorted. */
+function renderedKinds(system: SystemChart): Kind[] {
+  const seen = new Map<string, Kind>();
+  for (const o of system.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
+    // cdk8s calls the core group "core"; Argo CD (like the API) calls it "".
+    const group = o.apiGroup === 'core' ? '' : o.apiGroup;
+    seen.set(`${group}/${o.kind}`, { group, kind: o.kind, clusterScoped: CLUSTER_SCOPED.has(o.kind) });
+  }
+  return [...seen.values()].sort((a, b) => a.group.localeCompare(b.group) || a.kind.localeCompare(b.kind));
+}
+
+/**
+ * Fields the cluster writes into objects we render, which would otherwise show the
+ * Application OutOfSync forever: the API server adds apiVersion, kind and a
+ * creationTimestamp to each StatefulSet volumeClaimTemplate (argoproj/argo-cd#11143).
+ */
+function clusterOwnedFields(system: SystemChart): ApplicationSpecIgnoreDifferences[] | undefined {
+  const statefulSets = system.node.findAll()
+    .filter((c): c is ApiObject => c instanceof ApiObject && c.kind === 'StatefulSet')
+    .filter(s => (s.toJson().spec?.volumeClaimTemplates ?? []).length > 0);
+  if (statefulSets.length === 0) { return undefined; }
+  return [{
+    group: 'apps',
+    kind: 'StatefulSet',
+    jqPathExpressions: [
+      '.spec.volumeClaimTemplates[]?.apiVersion',
+      '.spec.volumeClaimTemplates[]?.kind',
+      '.spec.volumeClaimTemplates[]?.metadata.creationTimestamp',
+    ],
+  }];
+}
+
+function checkRetry(scope: Construct, r: SyncRetry) {
+  const limit = r.limit ?? 5;
+  if (!Number.isInteger(limit) || limit < 1) {
+    fail(scope, `retry limit ${limit} is not a positive integer`, 'retry at least once, e.g. limit: 5');
+  }
+  const durations = { backoffDuration: r.backoffDuration ?? '10s', backoffMaxDuration: r.backoffMaxDuration ?? '5m' };
+  for (const [k, v] of Object.entries(durations)) {
+    if (!/^\d+(s|m|h)$/.test(v)) { fail(scope, `retry ${k} "${v}" is not a duration`, 'write it like "10s", "5m" or "1h"'); }
+  }
+  const factor = r.backoffFactor ?? 2;
+  if (!Number.isInteger(factor) || factor < 1) {
+    fail(scope, `retry backoffFactor ${factor} is not a positive integer`, 'use 2 to double the wait after each attempt');
+  }
+  return { limit, backoff: { duration: durations.backoffDuration, factor, maxDuration: durations.backoffMaxDuration } };
+}

@@ -1,0 +1,49 @@
+/** Argo CD's sync-wave annotation: lower waves apply, and must be healthy, before higher ones. */
+export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+
+/**
+ * The order a system's objects apply in. Argo CD applies a wave and waits for it to be
+ * healthy before the next, so a release rolls out pods before traffic moves to them.
+ */
+export enum SyncWave {
+  /** The Namespace, with its Pod Security labels, before anything that lives in it. */
+  NAMESPACE = -3,
+  /** Configuration and the network fence: ConfigMaps, claims, NetworkPolicies, alert rules. */
+  CONFIG = -2,
+  /** Service addresses and datastores, so workloads find them when they start. */
+  ADDRESSES = -1,
+  /** Deployments, CronJobs, autoscalers, disruption budgets, scrape configs. */
+  WORKLOADS = 0,
+  /** The blue/green smoke test of the preview color: it fails the sync before any switch. */
+  GATE = 1,
+  /** What moves traffic: a blue/green Service's selector and the Ingresses. */
+  TRAFFIC = 2,
+}
+
+const BY_KIND: Record<string, SyncWave> = {
+  Namespace: SyncWave.NAMESPACE,
+  ConfigMap: SyncWave.CONFIG,
+  Secret: SyncWave.CONFIG,
+  ServiceAccount: SyncWave.CONFIG,
+  PersistentVolumeClaim: SyncWave.CONFIG,
+  NetworkPolicy: SyncWave.CONFIG,
+  PrometheusRule: SyncWave.CONFIG,
+  Service: SyncWave.ADDRESSES,
+  StatefulSet: SyncWave.ADDRESSES,
+  Ingress: SyncWave.TRAFFIC,
+};
+
+/** Annotations that place an object in `wave` (for objects that differ from their kind's wave). */
+export function syncWaveAnnotation(wave: SyncWave): Record<string, string> {
+  return { [SYNC_WAVE_ANNOTATION]: String(wave) };
+}
+
+/**
+ * Returns `object` with its sync wave annotated: the wave its constructor chose, else its
+ * kind's (every other kind applies with the workloads).
+ */
+export function withSyncWave<T extends { kind: string; metadata?: { annotations?: Record<string, string> } }>(object: T): T {
+  if (object.metadata?.annotations?.[SYNC_WAVE_ANNOTATION] !== undefined) { return object; }
+  const wave = BY_KIND[object.kind] ?? SyncWave.WORKLOADS;
+  return { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata?.annotations, [SYNC_WAVE_ANNOTATION]: String(wave) } } };
+}

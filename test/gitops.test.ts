@@ -1,0 +1,165 @@
+import { App } from 'cdk8s';
+import { SystemChart } from '../lib/chart';
+import { Environment, ENVIRONMENT_NAMES } from '../lib/environments/environment';
+import { ENVIRONMENTS } from '../lib/environments/settings';
+import { buildFleet, SYSTEMS } from '../lib/fleet';
+import { FleetGitOps, GitOpsChart } from '../lib/gitops/argo-cd';
+import { SYNC_WAVE_ANNOTATION } from '../lib/gitops/sync-waves';
+import { renderApp } from '../lib/render/manifest-writer';
+
+const files = renderApp(buildFleet());
+const objectsIn = (dir: string) => files.filter(f => f.object && f.path.startsWith(`${dir}/`)).map(f => f.object);
+const readme = (dir: string) => files.find(f => f.path === `${dir}/README.md`)!.content;
+const get = (dir: string, kind: string, name: string) => {
+  const o = objectsIn(dir).find(x => x.kind === kind && x.metadata.name === name);
+  if (!o) { throw new Error(`no ${kind}/${name} in ${dir}`); }
+  return o;
+};
+const systemDirs = ENVIRONMENT_NAMES.flatMap(env => Object.keys(SYSTEMS).map(s => `${env}/${s}`));
+
+describe('Argo CD applications', () => {
+  test.each(systemDirs)('%s has exactly one Application, syncing that folder into its namespace', dir => {
+    const [env, system] = dir.split('/');
+    const apps = files.filter(f => f.object?.kind === 'Application' && f.object.spec.source.path === `dist/${dir}`);
+    expect(apps.map(f => f.path)).toEqual([`${env}/argocd/application-${system}.yaml`]);
+    const app = apps[0].object;
+    const namespace = get(dir, 'Namespace', system).metadata.name;
+    expect(app.metadata.namespace).toBe('argocd');
+    expect(app.spec.project).toBe(system);
+    expect(app.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace });
+    expect(app.spec.source).toMatchObject({
+      repoURL: ENVIRONMENTS[env as 'dev'].gitops.repoURL,
+      targetRevision: ENVIRONMENTS[env as 'dev'].gitops.targetRevision,
+      directory: { include: '*.yaml', recurse: false },
+    });
+    expect(app.spec.syncPolicy.retry).toEqual({ limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } });
+  });
+
+  test.each(systemDirs)('%s: its AppProject allows only its namespace and exactly the kinds it renders', dir => {
+    const [env, system] = dir.split('/');
+    const project = get(`${env}/argocd`, 'AppProject', system);
+    expect(project.spec.destinations).toEqual([{ server: 'https://kubernetes.default.svc', namespace: system }]);
+    const rendered = new Set(objectsIn(dir).map(o => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`));
+    const allowed = [...project.spec.namespaceResourceWhitelist, ...project.spec.clusterResourceWhitelist].map((k: any) => `${k.group}/${k.kind}`);
+    expect(allowed.sort()).toEqual([...rendered].sort());
+    expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }]);
+    expect(project.spec.sourceRepos).toEqual([ENVIRONMENTS[env as 'dev'].gitops.repoURL]);
+  });
+
+  test('dev and staging sync automatically with prune and self-heal; production waits for a person', () => {
+    for (const env of ENVIRONMENT_NAMES) {
+      for (const name of [...Object.keys(SYSTEMS), 'fleet']) {
+        const app = get(`${env}/argocd`, 'Application', name);
+        if (env === 'production') {
+          expect(app.spec.syncPolicy.automated).toBeUndefined();
+          expect(app.metadata.finalizers).toBeUndefined();
+        } else {
+          expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+          // Cascade delete only for system apps, never the root.
+          expect(app.metadata.finalizers).toEqual(name === 'fleet' ? undefined : ['resources-finalizer.argocd.argoproj.io']);
+        }
+      }
+    }
+  });
+
+  test.each(ENVIRONMENT_NAMES)('%s has one root app of apps over dist/%s/argocd, limited to Argo CD objects', env => {
+    const roots = objectsIn(`${env}/argocd`).filter(o => o.kind === 'Application' && o.spec.source.path === `dist/${env}/argocd`);
+    expect(roots.map(o => o.metadata.name)).toEqual(['fleet']);
+    expect(roots[0].spec.destination.namespace).toBe('argocd');
+    const project = get(`${env}/argocd`, 'AppProject', 'fleet');
+    expect(project.spec.namespaceResourceWhitelist).toEqual([{ group: 'argoproj.io', kind: 'Application' }, { group: 'argoproj.io', kind: 'AppProject' }]);
+    expect(project.spec.clusterResourceWhitelist).toEqual([]);
+    // Projects apply before the Applications that name them.
+    expect(Number(project.metadata.annotations[SYNC_WAVE_ANNOTATION])).toBeLessThan(Number(roots[0].metadata.annotations[SYNC_WAVE_ANNOTATION]));
+  });
+
+  test('ignoreDifferences covers the volumeClaimTemplate fields the API server adds, only where there are such templates', () => {
+    const songnodes = get('production/argocd', 'Application', 'songnodes');
+    expect(objectsIn('production/songnodes').some(o => o.kind === 'StatefulSet' && o.spec.volumeClaimTemplates?.length)).toBe(true);
+    expect(songnodes.spec.ignoreDifferences).toEqual([expect.objectContaining({ group: 'apps', kind: 'StatefulSet' })]);
+    expect(songnodes.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+    expect(objectsIn('production/novacron').some(o => o.kind === 'StatefulSet')).toBe(false);
+    expect(get('production/argocd', 'Application', 'novacron').spec.ignoreDifferences).toBeUndefined();
+  });
+
+  describe('bad configuration is refused with the construct path and a fix', () => {
+    const build = (gitops: object, props: object = {}) => () => {
+      const app = new App({ outdir: '/dev/null' });
+      const env = new Environment({ ...ENVIRONMENTS.staging, gitops: { ...ENVIRONMENTS.staging.gitops, ...gitops } });
+      const shop = new SystemChart(app, { environment: env, system: 'shop' });
+      new FleetGitOps(new GitOpsChart(app, env), 'argocd', { systems: [shop], ...props });
+    };
+    test('a repository URL Argo CD cannot clone', () => {
+      expect(build({ repoURL: 'github.com/acme/manifests' })).toThrow(
+        'staging-argocd/argocd: repoURL "github.com/acme/manifests" is not a git URL Argo CD can clone. Fix: use https://host/org/repo.git or git@host:org/repo.git in lib/environments/settings.ts');
+    });
+    test('an empty target revision', () => {
+      expect(build({ targetRevision: ' ' })).toThrow(/staging-argocd\/argocd: targetRevision is empty\. Fix: set the branch/);
+    });
+    test('a retry that never retries', () => {
+      expect(build({}, { retry: { limit: 0 } })).toThrow(/staging-argocd\/argocd: retry limit 0 is not a positive integer/);
+    });
+    test('a malformed backoff', () => {
+      expect(build({}, { retry: { backoffDuration: '10 seconds' } })).toThrow(/retry backoffDuration "10 seconds" is not a duration\. Fix: write it like "10s"/);
+    });
+    test('a system named like the root application', () => {
+      expect(build({}, { rootName: 'shop' })).toThrow(/system "shop" has the root Application's name/);
+    });
+  });
+});
+
+describe('sync waves', () => {
+  const wave = (o: any) => Number(o.metadata.annotations?.[SYNC_WAVE_ANNOTATION]);
+
+  test('every object of every system has a wave', () => {
+    const missing = files.filter(f => f.object && Number.isNaN(wave(f.object))).map(f => f.path);
+    expect(missing).toEqual([]);
+  });
+
+  test('Namespace, then configuration, then workloads, then the blue/green gate, then the selector switch', () => {
+    const dir = 'production/songnodes';
+    const ns = wave(get(dir, 'Namespace', 'songnodes'));
+    const config = wave(get(dir, 'ConfigMap', 'security-headers'));
+    const policy = wave(get(dir, 'NetworkPolicy', 'backend-api'));
+    const deployment = wave(get(dir, 'Deployment', 'backend-api-green'));
+    const preview = wave(get(dir, 'Service', 'backend-api-preview'));
+    const gate = get(dir, 'Job', 'backend-api-preview-smoke-test');
+    const live = wave(get(dir, 'Service', 'backend-api'));
+    expect(ns).toBeLessThan(config);
+    expect(config).toBe(policy);
+    expect(config).toBeLessThan(deployment);
+    expect(preview).toBeLessThan(wave(gate));
+    expect(gate.metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
+    expect(deployment).toBeLessThan(wave(gate));
+    expect(wave(gate)).toBeLessThan(live);
+    expect(wave(get(dir, 'Ingress', 'backend-api'))).toBe(live);
+  });
+});
+
+describe('traffic map', () => {
+  test.each(systemDirs)('%s has a README.md with a Mermaid diagram', dir => {
+    expect(readme(dir)).toMatch(/^```mermaid\nflowchart LR\n[\s\S]+?\n```$/m);
+  });
+
+  test('production/novacron: hosts, Services, the live color, allowed flows and datastores', () => {
+    const map = readme('production/novacron');
+    const lines = map.split('\n').map(l => l.trim());
+    expect(lines).toContain('internet --> host_api_novacron_io');
+    expect(lines).toContain('host_api_novacron_io -- "/" --> svc_api_server');
+    expect(lines).toContain('svc_api_server(["Service api-server<br/>live: blue"])');
+    expect(lines).toContain('svc_api_server --> w_api_server_blue');
+    expect(lines).toContain('svc_api_server_preview -.-> w_api_server_green');
+    expect(lines).toContain('w_api_server_blue["Deployment api-server-blue<br/>blue · live<br/>3–10 pods"]:::live');
+    expect(lines).toContain('ext_ingress_nginx -- "8080/TCP" --> app_api_server');
+    expect(lines).toContain('cidr_10_10_0_0_29[("Cloud SQL PostgreSQL<br/>10.10.0.0/29")]');
+    expect(lines).toContain('app_api_server -- "5432/TCP" --> cidr_10_10_0_0_29');
+    expect(lines).toContain('| api-server | 10.10.1.0/29 | 6379/TCP | Memorystore Redis |');
+    // Nothing the policies do not allow: the exporters never reach the API pods.
+    expect(map).not.toMatch(/app_postgres_exporter -- "[^"]*" --> app_api_server/);
+  });
+
+  test('egress to the internet shows its exceptions', () => {
+    const map = readme('production/domain-runner');
+    expect(map).toContain('0.0.0.0/0<br/>except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16');
+  });
+});
