@@ -110,6 +110,7 @@ describe('blue/green', () => {
     expect(canary.metadata.annotations).toEqual({
       'nginx.ingress.kubernetes.io/canary': 'true',
       'nginx.ingress.kubernetes.io/canary-weight': '25',
+      'argocd.argoproj.io/sync-wave': '2',
     });
     expect(canary.spec.rules[0]).toMatchObject({ host: 'web.example.com' });
     expect(canary.spec.rules[0].http.paths[0].backend.service.name).toBe('web-preview');
