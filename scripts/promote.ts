@@ -1,31 +1,15 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
 import { Color, otherColor } from '../lib/bluegreen/blue-green';
 import { ENVIRONMENT_NAMES } from '../lib/environments/environment';
 import { isBlueGreen, ReleaseManifest, RELEASES_FILE } from '../lib/environments/releases';
-import { diffObjects, show } from '../lib/review/object-diff';
+import { diffTrees } from '../lib/review/manifest-diff';
+import { show } from '../lib/review/object-diff';
+import { readWorkingTree } from './diff';
 
 /** Thrown for a promotion that must not happen; nothing has been changed. */
 class Refusal extends Error {}
-
-function readTree(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    if (!fs.existsSync(d)) { return; }
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) { walk(p); } else { out.set(path.relative(dir, p), fs.readFileSync(p, 'utf8')); }
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-function parse(content: string): unknown {
-  return parseAllDocuments(content)[0]?.toJS();
-}
 
 /**
  * Decides the new release file for promoting `target` (env/system/service): the live color
@@ -78,7 +62,7 @@ export function run(args: string[]): void {
     }
     throw e;
   }
-  const before = readTree(path.join(root, 'dist'));
+  const before = readWorkingTree(root);
   fs.writeFileSync(file, JSON.stringify(result.next, null, 2) + '\n');
   try {
     execFileSync(process.execPath, [path.join(root, 'scripts', 'run-app.js')], { stdio: 'inherit' });
@@ -87,16 +71,13 @@ export function run(args: string[]): void {
     console.error('promote failed: synth did not succeed; the release file was restored and dist/ is unchanged.');
     process.exit(1);
   }
-  const after = readTree(path.join(root, 'dist'));
+  const after = readWorkingTree(root);
   console.log(`Promoted ${target}: ${result.from} → ${result.to} (${RELEASES_FILE})`);
-  const names = [...new Set([...before.keys(), ...after.keys()])].sort();
-  for (const name of names) {
-    if (before.get(name) === after.get(name)) { continue; }
-    const changes = diffObjects(parse(before.get(name) ?? ''), parse(after.get(name) ?? ''));
-    for (const c of changes) {
-      console.log(`  dist/${name}: ${c.path} ${show(c.before)} → ${show(c.after)}`);
+  for (const c of diffTrees(before, after)) {
+    for (const f of c.fields) {
+      console.log(`  dist/${c.path}: ${f.path} ${show(f.before)} → ${show(f.after)}`);
     }
   }
-  console.log('Review with git diff, commit, and let Argo CD sync (the PreSync smoke test gates the switch).');
+  console.log('Review with npm run diff, commit, and let Argo CD sync (the smoke test gates the switch).');
   console.log(`Roll back by running the same command again, or by reverting the commit.`);
 }
