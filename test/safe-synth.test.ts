@@ -60,7 +60,7 @@ describe('cdk8s validation plugin', () => {
       logger: { log: () => undefined },
       report: { addViolation: (v: any) => violations.push(v), submit: (s: string) => { status = s; } },
     };
-    return new FleetPolicyValidation({ outdir: dir }).validate(context).then((): { status: string; violations: any[] } => {
+    return new FleetPolicyValidation().validate(context).then((): { status: string; violations: any[] } => {
       fs.rmSync(dir, { recursive: true, force: true });
       return { status, violations };
     });

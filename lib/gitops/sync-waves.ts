@@ -43,7 +43,17 @@ export function syncWaveAnnotation(wave: SyncWave): Record<string, string> {
  * kind's (every other kind applies with the workloads).
  */
 export function withSyncWave<T extends { kind: string; metadata?: { annotations?: Record<string, string> } }>(object: T): T {
-  if (object.metadata?.annotations?.[SYNC_WAVE_ANNOTATION] !== undefined) { return object; }
-  const wave = BY_KIND[object.kind] ?? SyncWave.WORKLOADS;
-  return { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata?.annotations, [SYNC_WAVE_ANNOTATION]: String(wave) } } };
+  const current = object.metadata?.annotations;
+  if (current?.[SYNC_WAVE_ANNOTATION] !== undefined) { return object; }
+  const wave = String(BY_KIND[object.kind] ?? SyncWave.WORKLOADS);
+  const annotations: Record<string, string> = {};
+  let placed = false;
+  for (const k in current) { // keep keys sorted, as cdk8s renders them
+    if (!placed && k > SYNC_WAVE_ANNOTATION) { annotations[SYNC_WAVE_ANNOTATION] = wave; placed = true; }
+    annotations[k] = current[k];
+  }
+  if (!placed) { annotations[SYNC_WAVE_ANNOTATION] = wave; }
+  // "annotations" sorts before every other metadata key Kubernetes objects use.
+  const { annotations: _previous, ...rest } = object.metadata ?? {};
+  return { ...object, metadata: { annotations, ...rest } };
 }

@@ -1,3 +1,4 @@
+import { LabelIndex } from '../core/selectors';
 import { AllowedFlow, PolicyPort } from '../network/network-policy';
 
 /** A NetworkPolicy as the traffic map reads it: whose pods, and the flows it allows. */
@@ -35,10 +36,6 @@ function podLabels(o: any): Record<string, string> {
   return t?.metadata?.labels ?? {};
 }
 
-function selects(selector: Readonly<Record<string, string>> | undefined, labels: Record<string, string>): boolean {
-  return !!selector && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
 function namespaceOf(peer: any): string | undefined {
   return peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
 }
@@ -53,7 +50,9 @@ export function trafficMap(input: TrafficMapInput): string {
   const { objects, policies, namespace } = input;
   const workloads = objects.filter(o => WORKLOADS.has(o.kind));
   const services = objects.filter(o => o.kind === 'Service');
-  const hpas = objects.filter(o => o.kind === 'HorizontalPodAutoscaler');
+  const pods = new LabelIndex(workloads, podLabels);
+  const hpaOf = new Map(objects.filter(o => o.kind === 'HorizontalPodAutoscaler').map(h => [h.spec.scaleTargetRef.name, h]));
+  const policyBySelector = new Map(policies.map(p => [JSON.stringify(p.podSelector), p]));
   const isPreview = (s: any) => s.metadata.name.endsWith('-preview');
   const out: string[] = [];
   const edges: string[] = [];
@@ -62,7 +61,7 @@ export function trafficMap(input: TrafficMapInput): string {
 
   // Which color each blue/green Service sends traffic to.
   for (const s of services) {
-    for (const w of workloads.filter(w => selects(s.spec.selector, podLabels(w)))) {
+    for (const w of pods.select(s.spec.selector)) {
       if (podLabels(w)[COLOR]) { live.set(w.metadata.name, isPreview(s) ? 'preview' : 'live'); }
     }
   }
@@ -71,7 +70,7 @@ export function trafficMap(input: TrafficMapInput): string {
     const parts = [`${w.kind} ${w.metadata.name}`];
     const color = podLabels(w)[COLOR];
     if (color) { parts.push(`${color} · ${live.get(w.metadata.name) ?? 'idle'}`); }
-    const hpa = hpas.find(h => h.spec.scaleTargetRef.name === w.metadata.name);
+    const hpa = hpaOf.get(w.metadata.name);
     if (hpa) { parts.push(`${hpa.spec.minReplicas}–${hpa.spec.maxReplicas} pods`); } else if (w.spec.replicas !== undefined) { parts.push(`${w.spec.replicas} pods`); }
     if (w.kind === 'CronJob') { parts.push(`schedule ${w.spec.schedule}`); }
     if (w.metadata.annotations?.['argocd.argoproj.io/hook']) { parts.push(`Argo CD ${w.metadata.annotations['argocd.argoproj.io/hook']} hook`); }
@@ -85,7 +84,7 @@ export function trafficMap(input: TrafficMapInput): string {
   const groupOf = new Map<string, string>(); // workload name -> group id
   out.push(`  subgraph ${id('ns', namespace)} ["namespace ${text(namespace)}"]`);
   for (const p of policies) {
-    const members = workloads.filter(w => selects(p.podSelector, podLabels(w)));
+    const members = pods.select(p.podSelector);
     const gid = id('app', p.name);
     out.push(`    subgraph ${gid} ["${text(p.name)}"]`);
     for (const w of members) {
@@ -101,19 +100,21 @@ export function trafficMap(input: TrafficMapInput): string {
     const color = s.spec.selector?.[COLOR];
     const label = `Service ${s.metadata.name}${color ? `<br/>${isPreview(s) ? 'preview' : 'live'}: ${color}` : ''}`;
     out.push(`    ${id('svc', s.metadata.name)}(["${text(label)}"])`);
-    for (const w of workloads.filter(w => selects(s.spec.selector, podLabels(w)))) {
+    for (const w of pods.select(s.spec.selector)) {
       edges.push(`  ${id('svc', s.metadata.name)} ${isPreview(s) ? '-.->' : '-->'} ${id('w', w.metadata.name)}`);
     }
   }
   out.push('  end');
 
   // Ingress hosts and paths → Services.
+  const hosts = new Set<string>();
   for (const ing of objects.filter(o => o.kind === 'Ingress')) {
     const canary = ing.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'] === 'true'
       ? ` (canary ${ing.metadata.annotations['nginx.ingress.kubernetes.io/canary-weight'] ?? '?'}%)` : '';
     for (const rule of ing.spec.rules ?? []) {
       const hid = id('host', rule.host);
-      if (!out.includes(`  ${hid}["${text(rule.host)}"]`)) {
+      if (!hosts.has(hid)) {
+        hosts.add(hid);
         out.push(`  ${hid}["${text(rule.host)}"]`);
         edges.push(`  internet --> ${hid}`);
       }
@@ -139,8 +140,8 @@ export function trafficMap(input: TrafficMapInput): string {
     }
     const ns = namespaceOf(peer);
     if (ns === namespace && peer.podSelector) {
-      const target = policies.find(p => JSON.stringify(p.podSelector) === JSON.stringify(peer.podSelector.matchLabels));
-      const member = workloads.find(w => selects(peer.podSelector.matchLabels, podLabels(w)));
+      const target = policyBySelector.get(JSON.stringify(peer.podSelector.matchLabels));
+      const member = target ? undefined : pods.select(peer.podSelector.matchLabels)[0];
       const gid = target ? id('app', target.name) : member ? groupOf.get(member.metadata.name) : undefined;
       return gid ? { nid: gid, label: target?.name ?? member!.metadata.name } : undefined;
     }

@@ -1,5 +1,6 @@
 import { looksSecret } from '../config/secret-names';
 import { isValidLabelValue } from '../core/labels';
+import { LabelIndex, SelectorIndex, selects } from '../core/selectors';
 import { schemaErrors } from './schema-validation';
 import { isKnownKind, unknownFields } from './unknown-fields';
 
@@ -34,9 +35,69 @@ function podTemplate(o: any): any | undefined {
   return WORKLOAD_KINDS.has(o.kind) ? o.spec?.template : undefined;
 }
 
-function matches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
-  return !!selector && Object.keys(selector).length > 0
-    && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+interface Pod { readonly labels: Record<string, string>; readonly ports: any[] }
+
+/** One system's objects, indexed once, so every cross-reference check is a lookup. */
+class SystemIndex {
+  private readonly byRef = new Map<string, any>();
+  private readonly hpaByTarget = new Map<string, any>();
+  private readonly podList: Pod[] = [];
+  private indexes?: {
+    pods: LabelIndex<Pod>; services: LabelIndex<any>;
+    selecting: Record<'Service' | 'NetworkPolicy' | 'PodDisruptionBudget', SelectorIndex<any>>;
+  };
+  private readonly objects: any[] = [];
+
+  public add(o: any): void {
+    this.objects.push(o);
+    this.byRef.set(`${o.kind}/${o.metadata?.name}`, o);
+    if (o.kind === 'HorizontalPodAutoscaler') {
+      this.hpaByTarget.set(`${o.spec?.scaleTargetRef?.kind}/${o.spec?.scaleTargetRef?.name}`, o);
+    }
+    const t = podTemplate(o);
+    if (t) { this.podList.push({ labels: t.metadata?.labels ?? {}, ports: (t.spec?.containers ?? []).flatMap((c: any) => c.ports ?? []) }); }
+  }
+
+  /** The object of `kind` named `name`, if rendered. */
+  public get(kind: string, name: string): any | undefined {
+    return this.byRef.get(`${kind}/${name}`);
+  }
+
+  /** The HPA that scales `kind`/`name`, if any. */
+  public autoscalerOf(kind: string, name: string): any | undefined {
+    return this.hpaByTarget.get(`${kind}/${name}`);
+  }
+
+  /** Workload pod templates a selector matches. */
+  public pods(selector: Record<string, string> | undefined): Pod[] {
+    return this.built().pods.select(selector);
+  }
+
+  /** Services whose own labels a selector matches. */
+  public services(selector: Record<string, string> | undefined): any[] {
+    return this.built().services.select(selector);
+  }
+
+  /** Objects of `kind` whose selector matches these pod labels. */
+  public selecting(kind: 'Service' | 'NetworkPolicy' | 'PodDisruptionBudget', labels: Record<string, string>): any[] {
+    return this.built().selecting[kind].matching(labels);
+  }
+
+  private built() {
+    if (!this.indexes) {
+      const of = (kind: string) => this.objects.filter(o => o.kind === kind);
+      this.indexes = {
+        pods: new LabelIndex(this.podList, p => p.labels),
+        services: new LabelIndex(of('Service'), s => s.metadata?.labels),
+        selecting: {
+          Service: new SelectorIndex(of('Service'), s => s.spec?.selector),
+          NetworkPolicy: new SelectorIndex(of('NetworkPolicy'), s => s.spec?.podSelector?.matchLabels),
+          PodDisruptionBudget: new SelectorIndex(of('PodDisruptionBudget'), s => s.spec?.selector?.matchLabels),
+        },
+      };
+    }
+    return this.indexes;
+  }
 }
 
 /**
@@ -46,15 +107,11 @@ function matches(selector: Record<string, string> | undefined, labels: Record<st
 export function checkManifests(manifests: readonly Manifest[]): Finding[] {
   const findings: Finding[] = [];
   // Cross-references are checked within one system of one environment (one dist/ folder).
-  const systems = new Map<string, { objects: any[]; pods: Array<{ labels: Record<string, string>; ports: any[] }> }>();
+  const systems = new Map<string, SystemIndex>();
   for (const m of manifests) {
     const dir = m.file.split('/').slice(0, 2).join('/');
-    const sys = systems.get(dir) ?? { objects: [], pods: [] };
-    sys.objects.push(m.object);
-    const t = podTemplate(m.object);
-    if (t) {
-      sys.pods.push({ labels: t.metadata?.labels ?? {}, ports: (t.spec?.containers ?? []).flatMap((c: any) => c.ports ?? []) });
-    }
+    const sys = systems.get(dir) ?? new SystemIndex();
+    sys.add(m.object);
     systems.set(dir, sys);
   }
   for (const m of manifests) {
@@ -64,7 +121,7 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
       .filter(([k]) => k.startsWith(EXEMPT_PREFIX)).map(([k, v]) => [k.slice(EXEMPT_PREFIX.length), String(v)]));
     const report = (check: string, message: string, fix: string) =>
       findings.push({ file: m.file, object: id, check, message, fix, ...(exemptions[check] ? { exemptBecause: exemptions[check] } : {}) });
-    const { objects: siblings, pods: workloadPods } = systems.get(m.file.split('/').slice(0, 2).join('/'))!;
+    const system = systems.get(m.file.split('/').slice(0, 2).join('/'))!;
     const ha = m.env === 'staging' || m.env === 'production';
 
     // Schemas: the whole object against its kubernetes-models schema, then the strict pass
@@ -145,24 +202,24 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
           }
         }
       }
-      if (o.spec?.selector?.matchLabels && !matches(o.spec.selector.matchLabels, podLabels)) {
+      if (o.spec?.selector?.matchLabels && !selects(o.spec.selector.matchLabels, podLabels)) {
         report('deployment-selector-matches', 'selector does not match the pod template labels', 'make the template carry every selector label');
       }
-      const behindService = siblings.some(s => s.kind === 'Service' && matches(s.spec?.selector, podLabels));
+      const behindService = system.selecting('Service', podLabels).length > 0;
       if (behindService && !(pod.containers ?? []).every((c: any) => c.readinessProbe)) {
         report('pod-probes', 'pods behind a Service have no readiness probe', 'add a readiness probe');
       }
-      const covered = siblings.some(s => s.kind === 'NetworkPolicy' && matches(s.spec?.podSelector?.matchLabels, podLabels));
+      const covered = system.selecting('NetworkPolicy', podLabels).length > 0;
       if (!covered) { report('pod-networkpolicy', 'no NetworkPolicy selects its pods', 'give the workload a NetworkPolicy'); }
 
       if (o.kind === 'Deployment' || o.kind === 'StatefulSet') {
-        const hpa = siblings.find(s => s.kind === 'HorizontalPodAutoscaler' && s.spec?.scaleTargetRef?.name === o.metadata.name && s.spec?.scaleTargetRef?.kind === o.kind);
+        const hpa = system.autoscalerOf(o.kind, o.metadata.name);
         if (hpa && o.spec.replicas !== undefined) {
           report('deployment-has-host-podantiaffinity-replicas', 'is autoscaled but sets spec.replicas', 'remove spec.replicas so Argo CD and the HPA do not fight');
         }
         const running = hpa ? hpa.spec.minReplicas : (o.spec.replicas ?? 1);
         if (ha && running > 0) {
-          const pdb = siblings.some(s => s.kind === 'PodDisruptionBudget' && matches(s.spec?.selector?.matchLabels, podLabels));
+          const pdb = system.selecting('PodDisruptionBudget', podLabels).length > 0;
           if (!pdb) { report('poddisruptionbudget', `has no PodDisruptionBudget in ${m.env}`, 'add a PDB'); }
           const spread = (pod.topologySpreadConstraints ?? []).some((t: any) => t.topologyKey === 'kubernetes.io/hostname')
             || pod.affinity?.podAntiAffinity;
@@ -170,7 +227,7 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
         }
       }
       if (o.kind === 'StatefulSet') {
-        const svc = siblings.find(s => s.kind === 'Service' && s.metadata.name === o.spec.serviceName);
+        const svc = system.get('Service', o.spec.serviceName);
         if (!svc || svc.spec.clusterIP !== 'None') {
           report('statefulset-has-servicename', `serviceName "${o.spec.serviceName}" is not a headless Service`, 'render a headless Service (clusterIP: None) with that name');
         }
@@ -182,7 +239,7 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
 
     if (o.kind === 'HorizontalPodAutoscaler') {
       const ref = o.spec.scaleTargetRef;
-      if (!siblings.some(s => s.kind === ref.kind && s.metadata.name === ref.name)) {
+      if (!system.get(ref.kind, ref.name)) {
         report('horizontalpodautoscaler-has-target', `targets ${ref.kind}/${ref.name}, which is not rendered`, 'point it at an existing workload');
       }
       if (ha && o.spec.minReplicas < 2) {
@@ -190,7 +247,7 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
       }
     }
     if (o.kind === 'Service') {
-      const selected = workloadPods.filter(p => matches(o.spec.selector, p.labels));
+      const selected = system.pods(o.spec.selector);
       if (selected.length === 0) { report('service-targets-pod', 'selects no pods', 'fix the selector'); }
       for (const port of o.spec.ports ?? []) {
         if (typeof port.targetPort === 'string' && !selected.some(p => p.ports.some((cp: any) => cp.name === port.targetPort))) {
@@ -198,17 +255,17 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
         }
       }
     }
-    if (o.kind === 'PodDisruptionBudget' && !workloadPods.some(p => matches(o.spec.selector?.matchLabels, p.labels))) {
+    if (o.kind === 'PodDisruptionBudget' && system.pods(o.spec.selector?.matchLabels).length === 0) {
       report('poddisruptionbudget-selects', 'selects no pods', 'fix the selector');
     }
-    if (o.kind === 'NetworkPolicy' && !workloadPods.some(p => matches(o.spec.podSelector?.matchLabels, p.labels))) {
+    if (o.kind === 'NetworkPolicy' && system.pods(o.spec.podSelector?.matchLabels).length === 0) {
       report('networkpolicy-targets-pod', 'selects no pods', 'fix the podSelector or remove the policy');
     }
     if (o.kind === 'Ingress') {
       for (const rule of o.spec.rules ?? []) {
         for (const p of rule.http?.paths ?? []) {
           const b = p.backend.service;
-          const svc = siblings.find(s => s.kind === 'Service' && s.metadata.name === b.name);
+          const svc = system.get('Service', b.name);
           if (!svc || !(svc.spec.ports ?? []).some((sp: any) => sp.port === b.port.number || sp.name === b.port.name)) {
             report('ingress-targets-service', `${rule.host}${p.path} routes to ${b.name}:${b.port.number ?? b.port.name}, which does not exist`, 'route to an existing Service port');
           }
@@ -216,7 +273,7 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
       }
     }
     if (o.kind === 'ServiceMonitor') {
-      const services = siblings.filter(s => s.kind === 'Service' && matches(o.spec.selector?.matchLabels, s.metadata.labels));
+      const services = system.services(o.spec.selector?.matchLabels);
       if (services.length === 0) { report('servicemonitor-selects', 'selects no Service', 'fix the selector'); }
       for (const ep of o.spec.endpoints ?? []) {
         if (!services.every(s => (s.spec.ports ?? []).some((p: any) => p.name === ep.port))) {

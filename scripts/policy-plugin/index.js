@@ -4,19 +4,17 @@
 const fs = require('fs');
 const path = require('path');
 const { parse } = require('yaml');
-const { bundle, root } = require('../bundle');
+const { bundle } = require('../bundle');
 
 class FleetPolicyValidation {
-  constructor(props) {
-    this.outdir = path.resolve(root, (props && props.outdir) || 'dist');
-  }
-
   async validate(context) {
     const { checkManifests, formatFindings } = require(await bundle('lib/policy/policy.ts'));
+    // Manifests are <outdir>/<env>/<system>/<file>.yaml, wherever `cdk8s synth -o` put them.
     const manifests = context.manifests.map(file => {
-      const rel = path.relative(this.outdir, path.resolve(file));
-      return { file: rel, env: rel.split(path.sep)[0], object: parse(fs.readFileSync(file, 'utf8')) };
+      const rel = path.resolve(file).split(path.sep).slice(-3).join('/');
+      return { file: rel, env: rel.split('/')[0], path: path.resolve(file), object: parse(fs.readFileSync(file, 'utf8')) };
     });
+    const pathOf = new Map(manifests.map(m => [m.file, m.path]));
     const findings = checkManifests(manifests);
     const byCheck = new Map();
     for (const f of findings) {
@@ -28,7 +26,7 @@ class FleetPolicyValidation {
         ruleName: check,
         recommendation: list.map(f => `${f.object} (${f.file}): ${f.message}`).join('; '),
         fix: [...new Set(list.map(f => f.fix))].join('; '),
-        violatingResources: list.map(f => ({ resourceName: f.object, locations: [], manifestPath: path.join(this.outdir, f.file) })),
+        violatingResources: list.map(f => ({ resourceName: f.object, locations: [], manifestPath: pathOf.get(f.file) })),
       });
     }
     const exempt = findings.filter(f => f.exemptBecause);
