@@ -4,7 +4,7 @@ import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { checkDnsLabel } from './core/checks';
 import { MANAGED_BY, LabelKeys } from './core/labels';
 import { Environment } from './environments/environment';
-import { withSyncWave } from './gitops/sync-waves';
+import { applySyncWave } from './gitops/sync-waves';
 
 export interface SystemChartProps {
   /** The environment this chart renders. */
@@ -81,6 +81,8 @@ export class SystemChart extends Chart {
 
   /** The chart's objects, each annotated with the Argo CD sync wave it applies in. */
   public toJson(): any[] {
-    return super.toJson().map(withSyncWave);
+    const objects = super.toJson();
+    objects.forEach(applySyncWave);
+    return objects;
   }
 }

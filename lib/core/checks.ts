@@ -46,3 +46,11 @@ export function checkUnique(scope: IConstruct, what: string, values: readonly st
     seen.add(v);
   }
 }
+
+/**
+ * Orders strings by UTF-16 code units. Unlike localeCompare it does not depend on the
+ * machine's ICU data or locale, so rendered order is the same everywhere, and it is fast.
+ */
+export function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

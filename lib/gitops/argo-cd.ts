@@ -2,7 +2,7 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application, AppProject, ApplicationSpecIgnoreDifferences, ApplicationSpecSyncPolicy } from '../../imports/argoproj.io';
 import { SystemChart } from '../chart';
-import { checkDnsLabel } from '../core/checks';
+import { byCodeUnit, checkDnsLabel } from '../core/checks';
 import { fail } from '../core/errors';
 import { LabelKeys, MANAGED_BY } from '../core/labels';
 import { Environment } from '../environments/environment';
@@ -211,7 +211,7 @@ function renderedKinds(system: SystemChart): Kind[] {
     const group = o.apiGroup === 'core' ? '' : o.apiGroup;
     seen.set(`${group}/${o.kind}`, { group, kind: o.kind, clusterScoped: CLUSTER_SCOPED.has(o.kind) });
   }
-  return [...seen.values()].sort((a, b) => a.group.localeCompare(b.group) || a.kind.localeCompare(b.kind));
+  return [...seen.values()].sort((a, b) => byCodeUnit(a.group, b.group) || byCodeUnit(a.kind, b.kind));
 }
 
 /**

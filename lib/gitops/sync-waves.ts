@@ -39,21 +39,24 @@ export function syncWaveAnnotation(wave: SyncWave): Record<string, string> {
 }
 
 /**
- * Returns `object` with its sync wave annotated: the wave its constructor chose, else its
- * kind's (every other kind applies with the workloads).
+ * Annotates the sync wave on a freshly rendered object, in place: the wave its constructor
+ * chose, else its kind's (every other kind applies with the workloads).
  */
-export function withSyncWave<T extends { kind: string; metadata?: { annotations?: Record<string, string> } }>(object: T): T {
+export function applySyncWave(object: { kind: string; metadata?: { annotations?: Record<string, string> } }): void {
   const current = object.metadata?.annotations;
-  if (current?.[SYNC_WAVE_ANNOTATION] !== undefined) { return object; }
+  if (current?.[SYNC_WAVE_ANNOTATION] !== undefined) { return; }
   const wave = String(BY_KIND[object.kind] ?? SyncWave.WORKLOADS);
+  if (!current) {
+    // "annotations" sorts before every other metadata key, as cdk8s orders them.
+    object.metadata = { annotations: { [SYNC_WAVE_ANNOTATION]: wave }, ...object.metadata };
+    return;
+  }
   const annotations: Record<string, string> = {};
   let placed = false;
-  for (const k in current) { // keep keys sorted, as cdk8s renders them
+  for (const k in current) { // keep keys sorted
     if (!placed && k > SYNC_WAVE_ANNOTATION) { annotations[SYNC_WAVE_ANNOTATION] = wave; placed = true; }
     annotations[k] = current[k];
   }
   if (!placed) { annotations[SYNC_WAVE_ANNOTATION] = wave; }
-  // "annotations" sorts before every other metadata key Kubernetes objects use.
-  const { annotations: _previous, ...rest } = object.metadata ?? {};
-  return { ...object, metadata: { annotations, ...rest } };
+  object.metadata!.annotations = annotations;
 }

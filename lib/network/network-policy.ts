@@ -1,6 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
+import { byCodeUnit } from '../core/checks';
 import { fail } from '../core/errors';
 import { namespacedMeta } from '../core/metadata';
 import { Environment } from '../environments/environment';
@@ -110,7 +111,7 @@ export class ServiceNetworkPolicy extends Construct {
     }
     const render = (rules: Map<string, Rule>) => Lazy.any({
       produce: () => [...rules.values()]
-        .sort((a, b) => a.key.localeCompare(b.key))
+        .sort((a, b) => byCodeUnit(a.key, b.key))
         .map(r => ({
           ...(r.peers.length ? { [rules === this.ingress ? 'from' : 'to']: r.peers } : {}),
           ports: r.ports.map(p => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? 'TCP' })),
@@ -162,7 +163,7 @@ export class ServiceNetworkPolicy extends Construct {
   public get flows(): AllowedFlow[] {
     const out: AllowedFlow[] = [];
     for (const [direction, rules] of [['ingress', this.ingress], ['egress', this.egress]] as const) {
-      for (const r of [...rules.values()].sort((a, b) => a.key.localeCompare(b.key))) {
+      for (const r of [...rules.values()].sort((a, b) => byCodeUnit(a.key, b.key))) {
         out.push({ direction, peers: r.peers, ports: r.ports, description: r.description });
       }
     }
@@ -186,7 +187,7 @@ function podPeer(namespace: string, podLabels: Record<string, string>): k8s.Netw
 }
 
 function add(rules: Map<string, Rule>, peers: k8s.NetworkPolicyPeer[], ports: PolicyPort[], description: string): void {
-  const sortedPorts = [...ports].sort((a, b) => a.port - b.port || (a.protocol ?? 'TCP').localeCompare(b.protocol ?? 'TCP'));
+  const sortedPorts = [...ports].sort((a, b) => a.port - b.port || byCodeUnit(a.protocol ?? 'TCP', b.protocol ?? 'TCP'));
   const key = JSON.stringify([peers, sortedPorts]);
   if (!rules.has(key)) {
     rules.set(key, { key, peers, ports: sortedPorts, description });

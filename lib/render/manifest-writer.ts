@@ -3,6 +3,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { stringify } from 'yaml';
 import { SystemChart } from '../chart';
+import { byCodeUnit } from '../core/checks';
 import { GitOpsChart } from '../gitops/argo-cd';
 import { trafficMap } from '../gitops/traffic-map';
 import { ServiceNetworkPolicy } from '../network/network-policy';
@@ -28,17 +29,21 @@ export function manifestFileName(object: { kind: string; metadata: { name: strin
   return `${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;
 }
 
+/** Runs construct-level validations (cdk8s's own, and any added with node.addValidation). */
+export function validateApp(app: App): void {
+  const errors = app.node.findAll().flatMap(c => c.node.validate().map(e => `${c.node.path}: ${e}`));
+  if (errors.length) {
+    throw new Error(`validation failed:\n${errors.join('\n')}`);
+  }
+}
+
 /**
  * Renders every system chart to files under `<env>/<system>/`, one object per file so
  * that a pull request's diff names exactly the objects it changes, with the system's
  * traffic map as README.md; and each environment's Argo CD objects under `<env>/argocd/`.
  */
 export function renderApp(app: App): RenderedFile[] {
-  // Run construct-level validations (cdk8s's own, and any added with node.addValidation).
-  const errors = app.node.findAll().flatMap(c => c.node.validate().map(e => `${c.node.path}: ${e}`));
-  if (errors.length) {
-    throw new Error(`validation failed:\n${errors.join('\n')}`);
-  }
+  validateApp(app);
   const files: RenderedFile[] = [];
   const seen = new Set<string>();
   const charts = app.node.children.filter(c => c instanceof SystemChart || c instanceof GitOpsChart) as Array<SystemChart | GitOpsChart>;
@@ -60,7 +65,7 @@ export function renderApp(app: App): RenderedFile[] {
       files.push({ path: file, content: HEADER + toYaml(object), object });
     }
   }
-  return files.sort((a, b) => a.path.localeCompare(b.path));
+  return files.sort((a, b) => byCodeUnit(a.path, b.path));
 }
 
 /**

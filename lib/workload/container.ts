@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
-import { checkDnsLabel, checkPort, checkPortName, checkPositiveInt, checkUnique } from '../core/checks';
+import { byCodeUnit, checkDnsLabel, checkPort, checkPortName, checkPositiveInt, checkUnique } from '../core/checks';
 import { fail } from '../core/errors';
 import { parseQuantity } from '../core/quantity';
 import { AppConfig } from '../config/app-config';
@@ -350,7 +350,7 @@ export function renderContainer(
       }
     }
   }
-  env.sort((a, b) => a.name.localeCompare(b.name));
+  env.sort((a, b) => byCodeUnit(a.name, b.name));
 
   const volumes: k8s.Volume[] = [];
   const mounts: k8s.VolumeMount[] = [];

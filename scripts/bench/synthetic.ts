@@ -1,7 +1,8 @@
 // Synthetic fleets for `npm run bench`: N Microservices (Deployment, Service, HPA, PDB,
 // NetworkPolicy, Ingress, ServiceMonitor each) in one production system, built four ways:
-//   ours          our constructs, rendered by renderApp (validation, resolution, YAML, traffic map)
-//   ours+policy   the same plus the policy gate (schemas, strict fields, policy)
+//   ours          our constructs to YAML: construct validation, resolution, serialization
+//   ours+synth    all npm run synth does but write files: renderApp (adds the traffic map)
+//                 and the policy gate (schemas, strict fields, policy)
 //   cdk8s-plus    the same objects as cdk8s-plus-27's typed classes (KubeDeployment, …) with
 //                 the props our constructs passed them: the layer below ours
 //   apiobject     the same objects as plain cdk8s ApiObjects with their final JSON
@@ -13,12 +14,12 @@ import { ApiObject, App, Chart, Lazy } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import * as monitoring from '../../imports/monitoring.coreos.com';
 import { SystemChart } from '../../lib/chart';
-import { withSyncWave } from '../../lib/gitops/sync-waves';
+import { applySyncWave } from '../../lib/gitops/sync-waves';
 import { Environment } from '../../lib/environments/environment';
 import { ENVIRONMENTS } from '../../lib/environments/settings';
 import { connect } from '../../lib/network/network-policy';
 import { checkManifests } from '../../lib/policy/policy';
-import { renderApp, toYaml } from '../../lib/render/manifest-writer';
+import { renderApp, toYaml, validateApp } from '../../lib/render/manifest-writer';
 import { Microservice } from '../../lib/workload/microservice';
 
 function ourFleet(n: number): App {
@@ -65,7 +66,9 @@ function recordProps(chart: Chart): string {
   const records = chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map(o => {
     const props = (o as unknown as { props: any }).props;
     // The chart adds the sync wave at render time; the typed build gets it up front.
-    return { gvk: `${o.apiVersion}/${o.kind}`, props: { ...props, metadata: withSyncWave({ kind: o.kind, metadata: props.metadata }).metadata } };
+    const shell = { kind: o.kind, metadata: JSON.parse(JSON.stringify(props.metadata)) };
+    applySyncWave(shell);
+    return { gvk: `${o.apiVersion}/${o.kind}`, props: { ...props, metadata: shell.metadata } };
   });
   return JSON.stringify(records, function (_key, value) {
     if (value instanceof Lazy) { return value.produce(); }
@@ -98,36 +101,38 @@ export function run(args: string[]): void {
   const typed = way === 'cdk8s-plus' ? reviveProps(fs.readFileSync(propsFile(n), 'utf8')) : [];
   const start = performance.now();
   let count = 0;
-  if (way === 'ours' || way === 'ours+policy') {
-    // Our layer: constructs, validation, resolution, YAML (and the traffic map).
+  if (way === 'ours') {
     const app = ourFleet(n);
-    const files = renderApp(app);
-    if (way === 'ours+policy') {
-      checkManifests(files.filter(f => f.object).map(f => ({ file: f.path, env: 'production', object: f.object })));
-    }
-    count = files.filter(f => f.object).length;
+    validateApp(app);
+    const chart = app.node.children[0] as Chart;
+    const json = chart.toJson();
+    const props = args[2] === '--save' ? recordProps(chart) : '';
+    count = json.map(toYaml).length;
     if (args[2] === '--save') {
       fs.mkdirSync('.build/bench', { recursive: true });
-      fs.writeFileSync(objectsFile(n), JSON.stringify(files.filter(f => f.object).map(f => f.object)));
-      fs.writeFileSync(propsFile(n), recordProps(app.node.children[0] as Chart));
+      fs.writeFileSync(objectsFile(n), JSON.stringify(json));
+      fs.writeFileSync(propsFile(n), props);
     }
+  } else if (way === 'ours+synth') {
+    const files = renderApp(ourFleet(n));
+    checkManifests(files.filter(f => f.object).map(f => ({ file: f.path, env: 'production', object: f.object })));
+    count = files.filter(f => f.object).length;
   } else if (way === 'cdk8s-plus') {
-    const app = new App({ outdir: '/dev/null' });
-    const chart = new Chart(app, 'bench', { disableResourceNameHashes: true });
+    const chart = new Chart(new App({ outdir: '/dev/null' }), 'bench', { disableResourceNameHashes: true });
     typed.forEach((r, i) => new (TYPED.get(r.gvk))(chart, `o${i}`, r.props));
     const json = chart.toJson();
     count = json.map(toYaml).length;
     if (args[2] === '--verify') { verifySame(json, JSON.parse(fs.readFileSync(objectsFile(n), 'utf8'))); }
   } else if (way === 'apiobject') {
     // The same objects as plain cdk8s ApiObjects in a chart, resolved and serialized.
-    const app = new App({ outdir: '/dev/null' });
-    const chart = new Chart(app, 'bench', { disableResourceNameHashes: true });
+    const chart = new Chart(new App({ outdir: '/dev/null' }), 'bench', { disableResourceNameHashes: true });
     objects.forEach((o, i) => new ApiObject(chart, `o${i}`, o));
-    count = chart.toJson().map(toYaml).length;
+    const json = chart.toJson();
+    count = json.map(toYaml).length;
   } else if (way === 'yaml') {
     count = objects.map(toYaml).length;
   } else {
-    throw new Error(`unknown way "${way}": use ours, ours+policy, cdk8s-plus, apiobject or yaml`);
+    throw new Error(`unknown way "${way}": use ours, ours+synth, cdk8s-plus, apiobject or yaml`);
   }
   const ms = performance.now() - start;
   process.stdout.write(JSON.stringify({ way, n, objects: count, ms, maxRssKB: process.resourceUsage().maxRSS }) + '\n');
