@@ -108,6 +108,19 @@ describe('policy gate', () => {
       + 'spec.minReplica is not a field of autoscaling/v2 HorizontalPodAutoscaler in Kubernetes 1.27. Fix: rename it to spec.minReplicas');
   });
 
+  test('Argo CD objects get the same schema and strict-field checks', () => {
+    const argocd = renderApp(buildFleet()).filter(f => f.path.startsWith('production/argocd/'))
+      .map(f => ({ file: f.path, env: 'production', object: JSON.parse(JSON.stringify(f.object)) }));
+    expect(checksFailing(argocd)).toEqual([]);
+    const app = obj(argocd, 'Application', 'novacron');
+    app.spec.syncPolicy.retry.limitt = 3;
+    app.spec.syncPolicy.retry.backoff.factor = 'double';
+    expect(formatFindings(failing(checkManifests(argocd)))).toBe([
+      'FAIL production/argocd/application-novacron.yaml Application/novacron [schema] spec.syncPolicy.retry.backoff.factor must be integer. Fix: make the value match the argoproj.io/v1alpha1 Application schema',
+      'FAIL production/argocd/application-novacron.yaml Application/novacron [unknown-field] spec.syncPolicy.retry.limitt is not a field of argoproj.io/v1alpha1 Application in its CRD. Fix: rename it to spec.syncPolicy.retry.limit',
+    ].join('\n'));
+  });
+
   test('a schema error names the field and what the schema wants', () => {
     const ms = system();
     obj(ms, 'Deployment', 'api-server-blue').spec.template.spec.containers[0].resources.limits.cpu = '2 cores';

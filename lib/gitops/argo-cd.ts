@@ -90,9 +90,9 @@ export class FleetGitOps extends Construct {
   /** The root Application's project: Applications and AppProjects in the Argo CD namespace. */
   public readonly rootProject: AppProject;
   /** Each system's Application, by system name. */
-  public readonly applications: Readonly<Record<string, Application>> = {};
+  public readonly applications: Readonly<Record<string, Application>>;
   /** Each system's AppProject, by system name. */
-  public readonly projects: Readonly<Record<string, AppProject>> = {};
+  public readonly projects: Readonly<Record<string, AppProject>>;
 
   constructor(scope: GitOpsChart, id: string, props: FleetGitOpsProps) {
     super(scope, id);

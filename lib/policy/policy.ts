@@ -2,7 +2,7 @@ import { looksSecret } from '../config/secret-names';
 import { isValidLabelValue } from '../core/labels';
 import { LabelIndex, SelectorIndex, selects } from '../core/selectors';
 import { schemaErrors } from './schema-validation';
-import { isKnownKind, unknownFields } from './unknown-fields';
+import { fieldSource, isKnownKind, unknownFields } from './unknown-fields';
 
 /** A manifest as rendered, with the environment it belongs to. */
 export interface Manifest {
@@ -133,7 +133,7 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
       report('unknown-field', `${o.apiVersion} ${o.kind} is not a kind of the Kubernetes 1.27 API or of a CRD in imports/`, 'use a 1.27 apiVersion, or add the CRD to scripts/generate-field-index.js');
     }
     for (const u of unknownFields(o)) {
-      report('unknown-field', `${u.path} is not a field of ${o.apiVersion} ${o.kind} in Kubernetes 1.27`,
+      report('unknown-field', `${u.path} is not a field of ${o.apiVersion} ${o.kind} in ${fieldSource(o.apiVersion, o.kind)}`,
         u.suggestions.length ? `rename it to ${u.suggestions.map(f => u.path.replace(/[^.]+$/, f)).join(' or ')}` : 'remove it; the API server would drop it silently');
     }
 

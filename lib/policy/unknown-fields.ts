@@ -16,6 +16,11 @@ export function isKnownKind(apiVersion: string, kind: string): boolean {
   return `${apiVersion}/${kind}` in index.kinds;
 }
 
+/** What defines a kind's fields: the Kubernetes 1.27 API, or a CRD (its root type is named by group). */
+export function fieldSource(apiVersion: string, kind: string): string {
+  return index.kinds[`${apiVersion}/${kind}`]?.includes('/') ? 'its CRD' : 'Kubernetes 1.27';
+}
+
 /**
  * The strict pass: every field of `object` the Kubernetes 1.27 API (or the CRD schema of a
  * custom resource) does not define. The API server would drop such a field silently (or, with
