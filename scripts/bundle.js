@@ -39,7 +39,9 @@ const externalCommonJs = {
 };
 
 // A bundle is reused while every file that went into it has the same content: the inputs
-// esbuild reported, hashed. Costs ~20 ms against ~250 ms for a build.
+// esbuild reported, plus the lockfile (which packages are ESM decides what is bundled) and
+// this script, hashed. Costs ~20 ms against ~250 ms for a build.
+const ALWAYS = ['package-lock.json', 'scripts/bundle.js'];
 function digest(file) {
   return crypto.createHash('sha1').update(fs.readFileSync(file)).digest('hex');
 }
@@ -70,7 +72,7 @@ async function bundle(entry, name = path.basename(entry).replace(/\.ts$/, '')) {
     plugins: [externalCommonJs],
     metafile: true,
   });
-  const inputs = Object.keys(result.metafile.inputs).sort();
+  const inputs = [...ALWAYS, ...Object.keys(result.metafile.inputs)].sort();
   fs.writeFileSync(manifest, JSON.stringify(Object.fromEntries(inputs.map(f => [f, digest(path.join(root, f))]))));
   return outfile;
 }
