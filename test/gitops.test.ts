@@ -73,6 +73,15 @@ describe('Argo CD applications', () => {
     expect(Number(project.metadata.annotations[SYNC_WAVE_ANNOTATION])).toBeLessThan(Number(roots[0].metadata.annotations[SYNC_WAVE_ANNOTATION]));
   });
 
+  test('the Argo CD folder is not a system: no traffic map, and its chart is no SystemChart', () => {
+    expect(files.filter(f => f.path.startsWith('production/argocd/')).every(f => f.path.endsWith('.yaml'))).toBe(true);
+    // cdk8s's Chart says yes to `instanceof` for any chart; ours must not.
+    const app = new App({ outdir: '/dev/null' });
+    const env = new Environment(ENVIRONMENTS.dev);
+    expect(new GitOpsChart(app, env) instanceof SystemChart).toBe(false);
+    expect(new SystemChart(app, { environment: env, system: 'shop' }) instanceof GitOpsChart).toBe(false);
+  });
+
   test('ignoreDifferences covers the volumeClaimTemplate fields the API server adds, only where there are such templates', () => {
     const songnodes = get('production/argocd', 'Application', 'songnodes');
     expect(objectsIn('production/songnodes').some(o => o.kind === 'StatefulSet' && o.spec.volumeClaimTemplates?.length)).toBe(true);

@@ -29,6 +29,7 @@ const COLOR = 'color';
 
 const id = (prefix: string, name: string) => `${prefix}_${name.replace(/[^A-Za-z0-9]/g, '_')}`;
 const text = (s: string) => s.replace(/"/g, '#quot;');
+const cell = (s: string) => s.replace(/\|/g, '\\|');
 const ports = (ps: readonly PolicyPort[]) => ps.map(p => `${p.port}/${p.protocol ?? 'TCP'}`).join(', ');
 
 function podLabels(o: any): Record<string, string> {
@@ -166,10 +167,10 @@ export function trafficMap(input: TrafficMapInput): string {
         if (seen.has(key)) { continue; } // a pod-to-pod flow is allowed on both ends
         seen.add(key);
         edges.push(`  ${from.nid} -- "${text(ports(f.ports))}" --> ${to.nid}`);
-        table.push(`| ${from.label} | ${to.label} | ${ports(f.ports)} | ${f.description} |`);
+        table.push(`| ${cell(from.label)} | ${cell(to.label)} | ${ports(f.ports)} | ${cell(f.description)} |`);
       }
       if (f.peers.length === 0) {
-        table.push(f.direction === 'egress' ? `| ${p.name} | anywhere | ${ports(f.ports)} | ${f.description} |` : `| anywhere | ${p.name} | ${ports(f.ports)} | ${f.description} |`);
+        table.push(f.direction === 'egress' ? `| ${p.name} | anywhere | ${ports(f.ports)} | ${cell(f.description)} |` : `| anywhere | ${p.name} | ${ports(f.ports)} | ${cell(f.description)} |`);
       }
     }
   }
