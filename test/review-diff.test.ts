@@ -125,7 +125,7 @@ describe('npm run diff against git', () => {
         fs.writeFileSync(path.join(root, 'dist', f.path), f.content);
       }
       git('add', '-A');
-      git('commit', '-qm', 'base');
+      git('-c', 'commit.gpgsign=false', 'commit', '-qm', 'base');
       expect(review(root, 'HEAD').markdown).toContain('no changes');
 
       const file = path.join(root, 'dist/production/songnodes/service-backend-api.yaml');
@@ -133,7 +133,7 @@ describe('npm run diff against git', () => {
       const line = '- production/songnodes Service/backend-api: spec.selector.color blue → green';
       expect(review(root, 'HEAD').markdown.split('\n')).toContain(line);
 
-      git('commit', '-qam', 'promote');
+      git('-c', 'commit.gpgsign=false', 'commit', '-qam', 'promote');
       expect(review(root, 'HEAD~1').markdown.split('\n')).toContain(line);
       expect(review(root, 'HEAD').markdown).toContain('no changes');
       expect(() => review(root, 'no-such-ref')).toThrow('"no-such-ref" is not a commit in this repository. Fix: pass a branch, tag or commit');
