@@ -88,6 +88,8 @@ describe('review diff', () => {
       'production/songnodes NetworkPolicy/redis: opened wider: no longer restricts Egress'],
     ['a NetworkPolicy removed', t => t.delete('production/songnodes/networkpolicy-redis.yaml'),
       'production/songnodes NetworkPolicy/redis: removed: its pods lose this fence (open wider)'],
+    ['an HPA removed in production', t => t.delete('production/songnodes/horizontalpodautoscaler-graph-api-green.yaml'),
+      'production/songnodes HorizontalPodAutoscaler/graph-api-green: removed in production: the workload no longer scales'],
   ];
   test.each(risky)('flags %s', (_name, mutate, expected) => {
     const r = reviewOf(mutate);
@@ -110,6 +112,8 @@ test('flags a PersistentVolumeClaim whose spec changed, not one whose labels did
   expect(flags(claim('a', 'x'), claim('b', 'x'))).toEqual([
     "claim changed (spec.storageClassName): a PVC's spec is immutable except a larger storage request; data is at stake"]);
   expect(flags(claim('a', 'x'), claim('a', 'y'))).toEqual([]);
+  const before = new Map([[file, claim('a', 'x')]]);
+  expect(riskyChanges(diffTrees(before, new Map()), before, new Map()).map(r => r.reason)).toEqual(['removed: the volume and its data may be deleted']);
 });
 
 describe('npm run diff against git', () => {
