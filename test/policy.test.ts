@@ -1,24 +1,12 @@
-import * as fs from 'fs';
 import * as path from 'path';
-import { parse } from 'yaml';
 import { checkManifests, EXEMPT_PREFIX, failing, formatFindings, Manifest } from '../lib/policy/policy';
 import { buildFleet } from '../lib/fleet';
 import { renderApp } from '../lib/render/manifest-writer';
+import { readWorkingTree } from '../scripts/diff';
 
+/** Every manifest in the committed dist/ (as the working tree has it). */
 function committedDist(): Manifest[] {
-  const dist = path.join(__dirname, '..', 'dist');
-  const out: Manifest[] = [];
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) { walk(p); } else if (e.name.endsWith('.yaml')) {
-        const file = path.relative(dist, p);
-        out.push({ file, env: file.split('/')[0], object: parse(fs.readFileSync(p, 'utf8')) });
-      }
-    }
-  };
-  walk(dist);
-  return out;
+  return [...readWorkingTree(path.join(__dirname, '..'))].map(([file, object]) => ({ file, env: file.split('/')[0], object }));
 }
 
 /** A small valid system to break one thing at a time. */
