@@ -108,6 +108,7 @@ export class FleetGitOps extends Construct {
       fail(this, 'targetRevision is empty', 'set the branch, tag or commit Argo CD tracks, e.g. "main"');
     }
     const retry = checkRetry(this, props.retry ?? {});
+    const server = gitops.destinationServer ?? IN_CLUSTER;
     const syncPolicy = (extraOptions: string[]): ApplicationSpecSyncPolicy => ({
       // Production syncs when a person presses Sync, unless its settings say otherwise.
       ...(gitops.automated ? { automated: { prune: true, selfHeal: true } } : {}),
@@ -153,7 +154,7 @@ export class FleetGitOps extends Construct {
         spec: {
           description: `${name} in ${env.name}: only namespace ${system.namespaceName} and the kinds it renders`,
           sourceRepos: [gitops.repoURL],
-          destinations: [{ server: gitops.destinationServer ?? IN_CLUSTER, namespace: system.namespaceName }],
+          destinations: [{ server, namespace: system.namespaceName }],
           clusterResourceWhitelist: Lazy.any({ produce: () => (kinds.produce() as Kind[]).filter(k => k.clusterScoped).map(({ group, kind }) => ({ group, kind })) }),
           namespaceResourceWhitelist: Lazy.any({ produce: () => (kinds.produce() as Kind[]).filter(k => !k.clusterScoped).map(({ group, kind }) => ({ group, kind })) }),
           orphanedResources: { warn: true },
@@ -166,7 +167,7 @@ export class FleetGitOps extends Construct {
         spec: {
           project: name,
           source: source(`dist/${system.outputDir}`),
-          destination: { server: gitops.destinationServer ?? IN_CLUSTER, namespace: system.namespaceName },
+          destination: { server, namespace: system.namespaceName },
           syncPolicy: syncPolicy(['RespectIgnoreDifferences=true', 'FailOnSharedResource=true']),
           ignoreDifferences: Lazy.any({ produce: () => clusterOwnedFields(system) }),
           revisionHistoryLimit: 10,
@@ -181,7 +182,7 @@ export class FleetGitOps extends Construct {
       spec: {
         description: `The ${env.name} app of apps: Applications and AppProjects in ${gitops.namespace}`,
         sourceRepos: [gitops.repoURL],
-        destinations: [{ server: gitops.destinationServer ?? IN_CLUSTER, namespace: gitops.namespace }],
+        destinations: [{ server, namespace: gitops.namespace }],
         clusterResourceWhitelist: [],
         namespaceResourceWhitelist: [{ group: 'argoproj.io', kind: 'Application' }, { group: 'argoproj.io', kind: 'AppProject' }],
       },
@@ -192,7 +193,7 @@ export class FleetGitOps extends Construct {
       spec: {
         project: rootName,
         source: source(`dist/${this.chart.outputDir}`),
-        destination: { server: gitops.destinationServer ?? IN_CLUSTER, namespace: gitops.namespace },
+        destination: { server, namespace: gitops.namespace },
         syncPolicy: syncPolicy([]),
         revisionHistoryLimit: 10,
       },
