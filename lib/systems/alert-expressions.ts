@@ -1,9 +1,38 @@
 /**
- * PromQL for the alerts every system shares, over the metrics our services expose
- * (http_requests_total, http_request_duration_seconds) and cAdvisor / kube-state-metrics.
+ * PromQL for the alerts the systems share, over the metrics our services expose
+ * (http_requests_total, http_request_duration_seconds), cAdvisor / kube-state-metrics and the
+ * datastore exporters.
+ *
+ * Two rules every expression here follows (test/alerts/ proves each with promtool):
+ * - "down" alerts also fire when there is no series at all (no target discovered: all pods
+ *   Pending, a Service selecting an empty color, a ServiceMonitor that matches nothing);
+ *   `sum(up) == 0` alone returns nothing then, and an alert on nothing never fires.
+ * - A value that several scrapers report about the same thing (two exporter replicas reading
+ *   one database, two kube-state-metrics replicas) is de-duplicated with `max by` the identity
+ *   of that thing before any sum or division, so it is never counted once per replica — and a
+ *   `/ on (…)` never meets duplicate series, which would make the rule fail to evaluate.
  */
 
-/** Ratio of 5xx responses above `ratio` over 5 minutes. */
+/** `{namespace="…", job="…"}`-style matchers. */
+function sel(matchers: Record<string, string | undefined>, extra = ''): string {
+  const parts = Object.entries(matchers).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}="${v}"`);
+  return `{${[...parts, ...(extra ? [extra] : [])].join(', ')}}`;
+}
+
+/**
+ * No target of a job is up, or the job has no target at all. One series per job, labelled
+ * `namespace` and `job` either way (the value is 0 when targets are down, 1 from absent()),
+ * so an alert that starts as "no targets" and becomes "targets down" stays one alert.
+ * absent() needs literal matchers, hence one term per job.
+ */
+export function serviceDown(namespace: string, jobs: string[]): string {
+  if (jobs.length === 0) { throw new Error('serviceDown needs at least one job'); }
+  const jobMatcher = jobs.length === 1 ? `job="${jobs[0]}"` : `job=~"${jobs.map(j => j.replace(/[.+*?()|[\]{}^$\\]/g, '\\$&')).join('|')}"`;
+  const down = `sum by (namespace, job) (up{namespace="${namespace}", ${jobMatcher}}) == 0`;
+  return [down, ...jobs.map(job => `absent(up${sel({ namespace, job })})`)].join(' or ');
+}
+
+/** Ratio of 5xx responses above `ratio` over 5 minutes (summed over the job's pods: each counts its own requests). */
 export function errorRatioAbove(namespace: string, job: string, ratio: number): string {
   return `sum(rate(http_requests_total{namespace="${namespace}", job="${job}", status=~"5.."}[5m])) / sum(rate(http_requests_total{namespace="${namespace}", job="${job}"}[5m])) > ${ratio}`;
 }
@@ -13,12 +42,53 @@ export function latencyQuantileAbove(namespace: string, job: string, quantile: n
   return `histogram_quantile(${quantile}, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="${namespace}", job="${job}"}[5m]))) > ${seconds}`;
 }
 
-/** Container working-set memory above `ratio` of its limit. */
-export function containerMemoryAbove(namespace: string, container: string, ratio: number): string {
-  return `max by (pod) (container_memory_working_set_bytes{namespace="${namespace}", container="${container}"} / on (namespace, pod, container) kube_pod_container_resource_limits{namespace="${namespace}", container="${container}", resource="memory"}) > ${ratio}`;
+const CONTAINER = 'namespace, pod, container';
+
+/** The container matcher: one container by name, or every real container (cAdvisor's pod-level series has container=""). */
+function containerMatcher(container: string | undefined): string {
+  return container === undefined ? 'container!=""' : `container="${container}"`;
 }
 
-/** Container CPU use above `ratio` of its limit over 5 minutes. */
-export function containerCpuAbove(namespace: string, container: string, ratio: number): string {
-  return `max by (pod) (rate(container_cpu_usage_seconds_total{namespace="${namespace}", container="${container}"}[5m]) / on (namespace, pod, container) kube_pod_container_resource_limits{namespace="${namespace}", container="${container}", resource="cpu"}) > ${ratio}`;
+/** A container's resource limit from kube-state-metrics, one series per container even when kube-state-metrics runs replicated. */
+function containerLimit(namespace: string, container: string | undefined, resource: 'cpu' | 'memory'): string {
+  return `max by (${CONTAINER}) (kube_pod_container_resource_limits{namespace="${namespace}", ${containerMatcher(container)}, resource="${resource}"})`;
+}
+
+/**
+ * Container working-set memory above `ratio` of its limit, per container.
+ * @param container a container name, or undefined for every container in the namespace
+ */
+export function containerMemoryAbove(namespace: string, container: string | undefined, ratio: number): string {
+  // max by: a restarted container briefly has two cAdvisor series (old and new id).
+  return `max by (${CONTAINER}) (container_memory_working_set_bytes{namespace="${namespace}", ${containerMatcher(container)}}) / on (${CONTAINER}) ${containerLimit(namespace, container, 'memory')} > ${ratio}`;
+}
+
+/**
+ * Container CPU use over 5 minutes above `ratio` of its limit, per container.
+ * @param container a container name, or undefined for every container in the namespace
+ */
+export function containerCpuAbove(namespace: string, container: string | undefined, ratio: number): string {
+  return `max by (${CONTAINER}) (rate(container_cpu_usage_seconds_total{namespace="${namespace}", ${containerMatcher(container)}}[5m])) / on (${CONTAINER}) ${containerLimit(namespace, container, 'cpu')} > ${ratio}`;
+}
+
+/**
+ * PostgreSQL connections (all databases) above `ratio` of max_connections, per database server.
+ * max_connections is server-wide, so every database's backends count. The server is what the
+ * exporter job scrapes (`serverLabels` empty: a Deployment of exporter replicas all reading one
+ * managed database), or one per pod for a sidecar exporter (`serverLabels: ['pod']`). Replicas'
+ * identical readings are collapsed with max by database name before the sum.
+ */
+export function databaseConnectionsAbove(namespace: string, job: string, ratio: number, serverLabels: string[] = []): string {
+  const server = ['namespace', 'job', ...serverLabels].join(', ');
+  const s = sel({ namespace, job });
+  return `sum by (${server}) (max by (${server}, datname) (pg_stat_database_numbackends${s})) / on (${server}) max by (${server}) (pg_settings_max_connections${s}) > ${ratio}`;
+}
+
+/**
+ * Redis unreachable: every exporter replica reports redis_up 0, or no exporter reports at all
+ * (then nobody can tell whether the cache is up, which pages like an outage).
+ */
+export function redisDown(namespace: string, job: string): string {
+  const s = sel({ namespace, job });
+  return `max by (namespace, job) (redis_up${s}) == 0 or absent(redis_up${s})`;
 }

@@ -8,7 +8,9 @@ import { AlertRules } from '../monitoring/alert-rules';
 import { ExternalEgressSpec } from '../network/network-policy';
 import { Microservice } from '../workload/microservice';
 import { Worker } from '../workload/worker';
-import { containerCpuAbove, containerMemoryAbove, errorRatioAbove, latencyQuantileAbove } from './alert-expressions';
+import {
+  containerCpuAbove, containerMemoryAbove, databaseConnectionsAbove, errorRatioAbove, latencyQuantileAbove, redisDown, serviceDown,
+} from './alert-expressions';
 
 /**
  * NovaCron (design document 001): the Go API server with the DWCP v3 protocol, backed by
@@ -129,9 +131,9 @@ export function novacron(scope: Construct, env: Environment): SystemChart {
         alerts: [
           {
             alert: 'NovaCronServiceDown', severity: 'critical', for: '1m', labels: { priority: 'P0' },
-            expr: `sum(up{namespace="novacron", job="${job}"}) == 0`,
+            expr: serviceDown('novacron', [job]),
             summary: 'NovaCron API server is down',
-            description: 'No api-server target has been up for 1 minute; every request fails.',
+            description: 'No api-server target has been up (or none has existed) for 1 minute; every request fails.',
           },
           {
             alert: 'NovaCronHighErrorRate', severity: 'critical', for: '5m', labels: { priority: 'P0' },
@@ -141,15 +143,16 @@ export function novacron(scope: Construct, env: Environment): SystemChart {
           },
           {
             alert: 'NovaCronDatabasePoolExhausted', severity: 'critical', for: '2m', labels: { priority: 'P0' },
-            expr: 'sum(pg_stat_database_numbackends{namespace="novacron", datname="novacron"}) / max(pg_settings_max_connections{namespace="novacron"}) > 0.95',
+            // Two exporter replicas read the one Cloud SQL server: never sum their readings.
+            expr: databaseConnectionsAbove('novacron', 'postgres-exporter-metrics', 0.95),
             summary: 'NovaCron database connection pool exhausted',
             description: 'PostgreSQL connections are above 95% of max_connections; new requests will wait or fail.',
           },
           {
             alert: 'NovaCronCacheDown', severity: 'critical', for: '1m', labels: { priority: 'P0' },
-            expr: 'max(redis_up{namespace="novacron"}) == 0',
+            expr: redisDown('novacron', 'redis-exporter-metrics'),
             summary: 'NovaCron Redis cache is down',
-            description: 'The Redis exporter cannot reach Memorystore; sessions and cached reads fail.',
+            description: 'The Redis exporter cannot reach Memorystore, or no exporter reports on it; sessions and cached reads fail.',
           },
         ],
       },

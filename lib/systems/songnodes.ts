@@ -8,6 +8,7 @@ import { ResponseHeaders } from '../ingress/response-headers';
 import { AlertRules } from '../monitoring/alert-rules';
 import { connect } from '../network/network-policy';
 import { Microservice } from '../workload/microservice';
+import { containerCpuAbove, containerMemoryAbove, databaseConnectionsAbove, serviceDown } from './alert-expressions';
 import { songnodesIngestion } from './songnodes-ingestion';
 
 /**
@@ -163,6 +164,14 @@ export function songnodes(scope: Construct, env: Environment): SystemChart {
 }
 
 const NS = 'namespace="songnodes"';
+/**
+ * Every scrape job (a ServiceMonitor's job is the Service's name), live colors only: an idle
+ * color may be scaled to zero. test/alerts.test.ts checks this against the ServiceMonitors.
+ */
+const SCRAPED_JOBS = [
+  'backend-api', 'data-transformer-metrics', 'graph-api', 'health-monitor', 'postgres', 'rabbitmq', 'redis',
+  'rest-api', 'scraper-1001tracklists-metrics', 'websocket',
+];
 
 function songnodesAlerts() {
   return [
@@ -171,9 +180,9 @@ function songnodesAlerts() {
       alerts: [
         {
           alert: 'SongNodesServiceDown', severity: 'critical' as const, for: '1m',
-          expr: `up{${NS}} == 0`,
+          expr: serviceDown('songnodes', SCRAPED_JOBS),
           summary: 'Song Nodes service {{ $labels.job }} is down',
-          description: 'Prometheus cannot scrape {{ $labels.job }} ({{ $labels.pod }}) for 1 minute.',
+          description: 'No {{ $labels.job }} target has been up (or none has existed) for 1 minute.',
         },
         {
           alert: 'SongNodesHighErrorRate', severity: 'critical' as const, for: '2m',
@@ -195,13 +204,13 @@ function songnodesAlerts() {
         },
         {
           alert: 'SongNodesDatabasePoolCritical', severity: 'critical' as const, for: '1m',
-          expr: `sum(pg_stat_database_numbackends{${NS}}) / max(pg_settings_max_connections{${NS}}) > 0.9`,
+          expr: databaseConnectionsAbove('songnodes', 'postgres', 0.9, ['pod']), // sidecar exporter: one server per pod
           summary: 'Database connections above 90% of the pool',
           description: 'PostgreSQL is at {{ $value | humanizePercentage }} of max_connections.',
         },
         {
           alert: 'SongNodesMemoryExhaustion', severity: 'critical' as const, for: '2m',
-          expr: `max by (pod, container) (container_memory_working_set_bytes{${NS}, container!=""} / on (namespace, pod, container) kube_pod_container_resource_limits{${NS}, resource="memory"}) > 0.9`,
+          expr: containerMemoryAbove('songnodes', undefined, 0.9),
           summary: 'Container {{ $labels.container }} above 90% of its memory limit',
           description: '{{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit and risks an OOM kill.',
         },
@@ -230,7 +239,7 @@ function songnodesAlerts() {
         },
         {
           alert: 'SongNodesHighCPUUsage', severity: 'warning' as const, for: '5m',
-          expr: `max by (pod, container) (rate(container_cpu_usage_seconds_total{${NS}, container!=""}[5m]) / on (namespace, pod, container) kube_pod_container_resource_limits{${NS}, resource="cpu"}) > 0.8`,
+          expr: containerCpuAbove('songnodes', undefined, 0.8),
           summary: 'Container {{ $labels.container }} above 80% CPU for 5 minutes',
           description: '{{ $labels.pod }} uses {{ $value | humanizePercentage }} of its CPU limit.',
         },
