@@ -7,6 +7,7 @@ import { LabelKeys, MANAGED_BY } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
 import { Environment } from '../environments/environment';
 import { parseDuration } from './duration';
+import { validateGoTemplate, validatePromQL } from './promql';
 
 /** How urgently a person must act. */
 export type AlertSeverity = 'critical' | 'warning' | 'info';
@@ -15,15 +16,18 @@ export type AlertSeverity = 'critical' | 'warning' | 'info';
 export interface AlertSpec {
   /** Alert name in UpperCamelCase, e.g. `HighErrorRate`. */
   readonly alert: string;
-  /** PromQL expression; the alert fires for every series it returns. */
+  /**
+   * PromQL expression; the alert fires for every series it returns. Parsed and type-checked
+   * at construct time (lib/monitoring/promql.ts).
+   */
   readonly expr: string;
-  /** How long the condition must hold, e.g. "1m". */
+  /** How long the condition must hold, e.g. "1m", "1h30m"; "0s" fires on the first evaluation. */
   readonly for: string;
   /** Severity label, used by Alertmanager routing. */
   readonly severity: AlertSeverity;
   /** One-line summary annotation. */
   readonly summary: string;
-  /** Description annotation; may use {{ $labels.x }} and {{ $value }}. */
+  /** Description annotation; a Go template that may use {{ $labels.x }} and {{ $value }}. */
   readonly description: string;
   /**
    * Extra labels, e.g. `priority: 'P0'`.
@@ -79,12 +83,23 @@ export class AlertRules extends Construct {
       if (!a.expr.trim()) {
         fail(this, `alert ${a.alert} has an empty expression`, 'give a PromQL expression that returns the failing series');
       }
-      parseDuration(this, `alert ${a.alert} "for"`, a.for);
+      validatePromQL(this, `alert ${a.alert} expr`, a.expr);
+      parseDuration(this, `alert ${a.alert} "for"`, a.for, { allowZero: true });
       if (!['critical', 'warning', 'info'].includes(a.severity)) {
         fail(this, `alert ${a.alert} severity "${a.severity}" is unknown`, 'use critical, warning or info');
       }
       if (!a.summary.trim() || !a.description.trim()) {
         fail(this, `alert ${a.alert} lacks a summary or description`, 'say what is wrong and what it affects, for whoever is paged');
+      }
+      // Prometheus expands annotations and label values as Go templates on every evaluation.
+      validateGoTemplate(this, `alert ${a.alert} summary`, a.summary);
+      validateGoTemplate(this, `alert ${a.alert} description`, a.description);
+      if (a.runbookUrl) { validateGoTemplate(this, `alert ${a.alert} runbookUrl`, a.runbookUrl); }
+      for (const [key, value] of Object.entries(a.labels ?? {})) {
+        if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key)) {
+          fail(this, `alert ${a.alert} label name "${key}" is not a Prometheus label name`, 'use letters, digits and underscores, not starting with a digit, e.g. priority');
+        }
+        validateGoTemplate(this, `alert ${a.alert} label ${key}`, value);
       }
     }
     for (const g of props.groups) {

@@ -1,0 +1,219 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { AlertRules, AlertSpec } from '../lib/monitoring/alert-rules';
+import { durationSeconds } from '../lib/monitoring/duration';
+import { Monitor } from '../lib/monitoring/service-monitor';
+import { checkGoTemplate, checkPromQL } from '../lib/monitoring/promql';
+import { testChart } from './util';
+
+/**
+ * Alerts: construct-time validation of PromQL, Go templates and durations, and the bookkeeping
+ * around the promtool unit tests in test/alerts/ (promtool itself runs in
+ * scripts/verify/promtool.js, never in jest: jest runs where promtool is not installed).
+ */
+
+const root = path.join(__dirname, '..');
+const dist = path.join(root, 'dist');
+const ENVS = ['dev', 'staging', 'production'];
+
+function read(file: string): any {
+  return parse(fs.readFileSync(file, 'utf8'));
+}
+
+/** dist/<env>/<system>/<kind>-*.yaml objects of one system. */
+function objectsOf(env: string, system: string, prefix: string): any[] {
+  const dir = path.join(dist, env, system);
+  return fs.readdirSync(dir).filter(f => f.startsWith(`${prefix}-`) && f.endsWith('.yaml')).sort().map(f => read(path.join(dir, f)));
+}
+
+function systemsWithRules(env: string): string[] {
+  return fs.readdirSync(path.join(dist, env)).filter(s => fs.existsSync(path.join(dist, env, s)) &&
+    fs.statSync(path.join(dist, env, s)).isDirectory() && objectsOf(env, s, 'prometheusrule').length > 0).sort();
+}
+
+function rulesOf(env: string, system: string): any[] {
+  return objectsOf(env, system, 'prometheusrule').flatMap(o => o.spec.groups.flatMap((g: any) => g.rules));
+}
+
+describe('promtool unit tests in test/alerts/ cover every alert', () => {
+  const testDir = path.join(root, 'test', 'alerts');
+  const systems = systemsWithRules('production');
+
+  test('there are PrometheusRules to cover', () => {
+    expect(systems.length).toBeGreaterThan(0);
+  });
+
+  test.each(systems)('%s: each alert has a case that fires and one that must not', system => {
+    const file = path.join(testDir, `${system}.test.yaml`);
+    expect(fs.existsSync(file)).toBe(true);
+    const suite = read(file);
+    // scripts/verify/promtool.js copies the test file next to the extracted production rules.
+    expect(suite.rule_files).toEqual(objectsOf('production', system, 'prometheusrule').map(o => `prometheusrule-${o.metadata.name}.yaml`));
+    const fires = new Set<string>();
+    const silent = new Set<string>();
+    for (const t of suite.tests) {
+      for (const a of t.alert_rule_test ?? []) {
+        (a.exp_alerts?.length ? fires : silent).add(a.alertname);
+      }
+    }
+    const alerts = rulesOf('production', system).map(r => r.alert).sort();
+    expect(alerts.filter(a => !fires.has(a))).toEqual([]);
+    expect(alerts.filter(a => !silent.has(a))).toEqual([]);
+    // And no test names an alert that no longer exists.
+    expect([...fires, ...silent].filter(a => !alerts.includes(a))).toEqual([]);
+  });
+
+  test('no test file is left without its system', () => {
+    const files = fs.readdirSync(testDir).filter(f => f.endsWith('.test.yaml')).map(f => f.replace(/\.test\.yaml$/, ''));
+    expect(files.sort()).toEqual(systems);
+  });
+
+  test.each(systems)('%s: rules differ between environments only in the environment label, so production tests cover all', system => {
+    const strip = (env: string) => rulesOf(env, system).map(r => ({ ...r, labels: { ...r.labels, environment: undefined } }));
+    for (const env of ENVS) {
+      expect(rulesOf(env, system).every(r => r.labels.environment === env)).toBe(true);
+      expect(strip(env)).toEqual(strip('production'));
+    }
+  });
+});
+
+describe('alert expressions in dist/', () => {
+  /** Jobs Prometheus will have: a ServiceMonitor's job is the name of each Service it selects. */
+  function scrapeJobs(env: string, system: string): string[] {
+    const services = objectsOf(env, system, 'service');
+    return objectsOf(env, system, 'servicemonitor').flatMap(m => services
+      .filter(s => Object.entries(m.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels?.[k] === v))
+      .map(s => s.metadata.name)).sort();
+  }
+
+  test.each(ENVS.flatMap(env => systemsWithRules(env).map(s => [env, s])))('%s/%s: every job an alert names is scraped', (env, system) => {
+    const jobs = scrapeJobs(env, system);
+    for (const r of rulesOf(env, system)) {
+      for (const m of (r.expr as string).matchAll(/job="([^"]+)"/g)) {
+        expect([r.alert, jobs.includes(m[1]) ? 'scraped' : m[1]]).toEqual([r.alert, 'scraped']);
+      }
+    }
+  });
+
+  test.each(ENVS.flatMap(env => systemsWithRules(env).map(s => [env, s])))('%s/%s: a service-down alert covers the absence of every live job', (env, system) => {
+    const down = rulesOf(env, system).find(r => /ServiceDown$/.test(r.alert));
+    if (!down) { return; }
+    const absent = [...(down.expr as string).matchAll(/absent\(up\{[^}]*job="([^"]+)"/g)].map(m => m[1]).sort();
+    expect(absent.length).toBeGreaterThan(0);
+    if (system === 'songnodes') {
+      // The preview Services of blue/green pairs may select a color scaled to zero.
+      expect(absent).toEqual(scrapeJobs(env, system).filter(j => !j.endsWith('-preview')));
+    }
+  });
+
+  test('every rendered expression passes the construct-time PromQL check', () => {
+    for (const env of ENVS) {
+      for (const system of systemsWithRules(env)) {
+        for (const r of rulesOf(env, system)) { expect([r.alert, checkPromQL(r.expr)]).toEqual([r.alert, undefined]); }
+      }
+    }
+  });
+});
+
+describe('construct-time validation of alerts', () => {
+  const good: AlertSpec = {
+    alert: 'HighErrorRate', severity: 'critical', for: '5m',
+    expr: 'sum(rate(http_requests_total{status=~"5.."}[5m])) / sum(rate(http_requests_total[5m])) > 0.05',
+    summary: 'Error rate above 5% on {{ $labels.job }}',
+    description: '{{ $value | humanizePercentage }} of requests fail.',
+  };
+  const build = (a: Partial<AlertSpec>, interval?: string) => new AlertRules(testChart(), 'alerts', {
+    name: 'shop-alerts', groups: [{ name: 'g', ...(interval ? { interval } : {}), alerts: [{ ...good, ...a }] }],
+  });
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  /** `^<path>: ` … the bad value … `Fix: ` … the fix. */
+  const refused = (value: string, fix: string) => new RegExp(`^production-shop/alerts: .*${escape(value)}.*\\. Fix: .*${escape(fix)}`);
+
+  test('a valid alert renders', () => {
+    expect(build({}).rule.toJson().spec.groups[0].rules[0].expr).toBe(good.expr);
+  });
+
+  type Case = [title: string, alert: Partial<AlertSpec>, value: string, fix: string];
+  const cases: Case[] = [
+    ['unclosed parenthesis', { expr: 'sum(rate(x[5m]) > 1' }, 'sum(rate(x[5m]) > 1', 'add the missing ")"'],
+    ['unknown function, nearest named', { expr: 'ratee(http_requests_total[5m]) > 1' }, 'ratee', 'use rate(…)'],
+    ['misspelt aggregation', { expr: 'summ(up) == 0' }, 'summ', 'use sum(…)'],
+    ['instant vector where rate needs a range', { expr: 'rate(http_requests_total) > 1' }, 'rate(http_requests_total)', 'rate(http_requests_total[5m])'],
+    ['range vector in a comparison', { expr: 'http_requests_total[5m] > 1' }, 'http_requests_total[5m] > 1', 'wrap the range selector'],
+    ['scalar comparison without bool', { expr: 'time() > 5' }, 'time() > 5', 'write "> bool"'],
+    ['topk without its parameter', { expr: 'topk(up)' }, 'topk(up)', 'topk(scalar, vector)'],
+    ['selector matching everything', { expr: '{job=~".*"} == 0' }, '{job=~".*"}', 'name the metric'],
+    ['invalid regex', { expr: 'up{job=~"(api"} == 0' }, 'job=~"(api"', 'RE2'],
+    ['experimental function', { expr: 'sort_by_label(up, "job")' }, 'sort_by_label', 'stable function'],
+    ['too many arguments', { expr: 'round(up, 1, 2)' }, 'round(up, 1, 2)', 'round(vector, scalar)'],
+    ['expression returning a range vector', { expr: 'up[5m]' }, 'up[5m]', 'rate() or max_over_time()'],
+    ['unclosed template action', { description: 'Instance {{ $labels.instance is down' }, '{{ $labels.instance is down', 'close it with "}}"'],
+    ['stray closing braces', { summary: 'Instance { $labels.instance }} is down' }, '{ $labels.instance }} is down', 'open the action with "{{"'],
+    ['misspelt template function', { description: '{{ $value | humanisePercentage }}' }, 'humanisePercentage', 'use humanizePercentage'],
+    ['undefined template variable', { summary: '{{ $label.job }} is down' }, '$label', 'use $labels'],
+    ['if without end', { description: '{{ if gt $value 1.0 }}high' }, '{{ if gt $value 1.0 }}high', '{{ end }}'],
+    ['template in a label value', { labels: { team: '{{ $labels.team' } }, '{{ $labels.team', 'close it with "}}"'],
+    ['label name with a dash', { labels: { 'on-call': 'yes' } }, 'on-call', 'use letters, digits and underscores'],
+    ['duration with a space', { for: '5 minutes' }, '5 minutes', 'e.g. "15s", "5m" or "1h30m"'],
+    ['duration units out of order', { for: '30m1h' }, '30m1h', 'from largest to smallest'],
+    ['duration without a unit', { for: '300' }, '300', 'y, w, d, h, m, s, ms'],
+    ['negative duration', { for: '-5m' }, '-5m', 'y, w, d, h, m, s, ms'],
+    ['fractional duration', { for: '1.5h' }, '1.5h', 'whole numbers'],
+    ['absurd duration', { for: '999999y' }, '999999y', 'use a shorter duration'],
+  ];
+  test.each(cases)('%s is refused with path, value and fix', (_title, alert, value, fix) => {
+    expect(() => build(alert)).toThrow(refused(value, fix));
+  });
+
+  test('a zero group interval is refused; a compound one is accepted', () => {
+    expect(() => build({}, '0s')).toThrow(/^production-shop\/alerts: group g interval "0s" is zero\. Fix: /);
+    expect(() => build({}, '1m30s')).not.toThrow();
+  });
+
+  test.each([
+    ['for: 0s fires on the first evaluation', { for: '0s' }],
+    ['for: 0 (as Prometheus writes it)', { for: '0' }],
+    ['compound for', { for: '1h30m' }],
+    ['every unit', { for: '1y2w3d4h5m6s7ms' }],
+    ['subquery and offset', { expr: 'max_over_time(rate(http_requests_total[1m])[10m:1m] offset 5m) > 1' }],
+    ['absent() or sum() == 0', { expr: 'sum by (job) (up{job="a"}) == 0 or absent(up{job="a"})' }],
+    ['bool between scalars', { expr: 'vector(time() > bool 0)' }],
+    ['case-insensitive regex flag', { expr: 'up{job=~"(?i)API"} == 0' }],
+    ['label_join with several source labels', { expr: 'label_join(up, "x", ",", "a", "b", "c") == 0' }],
+    ['template block with else and a variable', { description: '{{ with $v := $value }}{{ if gt $v 1.0 }}high{{ else }}low{{ end }}{{ end }}' }],
+    ['template string containing braces', { description: '{{ printf "%s}}" $labels.job }}' }],
+    ['template comment', { summary: '{{/* for the pager */}}Down' }],
+  ] as Array<[string, Partial<AlertSpec>]>)('valid: %s', (_title, alert) => {
+    expect(() => build(alert)).not.toThrow();
+  });
+
+  test('the scrape interval still refuses zero', () => {
+    const chart = testChart();
+    expect(() => new Monitor(chart, 'm', { name: 'm', labels: {}, serviceSelector: { a: 'b' }, servicePortNames: ['metrics'], interval: '0s' }))
+      .toThrow(/^production-shop\/m: scrape interval "0s" is zero\. Fix: /);
+  });
+});
+
+describe('Prometheus durations', () => {
+  test.each([
+    ['0', 0], ['0s', 0], ['15s', 15], ['5m', 300], ['1h30m', 5400], ['2d', 172800], ['1w', 604800], ['1y', 31536000], ['250ms', 0.25],
+  ] as Array<[string, number]>)('%s is %d seconds', (value, seconds) => {
+    expect(durationSeconds(value)).toBeCloseTo(seconds);
+  });
+  test.each(['', 's', '5', '5M', '1h 30m', '30m1h', '1.5h', '-1m', '5mins', '1d1d'])('%j is not a duration', value => {
+    expect(durationSeconds(value)).toBeUndefined();
+  });
+});
+
+describe('Go template check', () => {
+  test('an unclosed action says where', () => {
+    expect(checkGoTemplate('a {{ $labels.instance')?.problem).toMatch(/unclosed action .* at character 3/);
+  });
+  test('a nested "{{" before "}}" is an unclosed action', () => {
+    expect(checkGoTemplate('{{ $value {{ $labels.job }}')?.problem).toMatch(/unclosed action/);
+  });
+  test('Prometheus template functions are known', () => {
+    expect(checkGoTemplate('{{ $value | humanize1024 }} {{ $labels.instance | stripPort }} {{ "1m" | parseDuration }} {{ externalURL }}')).toBeUndefined();
+  });
+});
