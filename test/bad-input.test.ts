@@ -18,10 +18,10 @@ const cases: Case[] = [
     /autoscaling.minReplicas 5 is greater than maxReplicas 3.*Fix: make minReplicas less than or equal to maxReplicas/],
   ['minReplicas < 1', { autoscaling: { minReplicas: 0, maxReplicas: 3, cpuUtilization: 70 } },
     /autoscaling.minReplicas 0 is not a whole number ≥ 1/, 'dev'],
-  ['cpu utilization above 100', { autoscaling: { minReplicas: 2, maxReplicas: 3, cpuUtilization: 150 } },
-    /autoscaling.cpuUtilization 150% is outside 1-100/],
+  ['cpu utilization that is not a whole percentage', { autoscaling: { minReplicas: 2, maxReplicas: 3, cpuUtilization: 70.5 } },
+    /autoscaling.cpuUtilization 70.5% is not a whole percentage above 0/],
   ['memory utilization of 0', { autoscaling: { minReplicas: 2, maxReplicas: 3, memoryUtilization: 0 } },
-    /autoscaling.memoryUtilization 0% is outside 1-100/],
+    /autoscaling.memoryUtilization 0% is not a whole percentage above 0/],
   ['autoscaling without metrics', { autoscaling: { minReplicas: 2, maxReplicas: 3 } }, /autoscaling has no metric/],
   ['port outside 1-65535', { ports: [{ name: 'http', containerPort: 70000 }] }, /port "http" containerPort 70000 is outside 1-65535/],
   ['duplicate port names', { ports: [{ name: 'http', containerPort: 8080 }, { name: 'http', containerPort: 8081 }] },
@@ -74,9 +74,9 @@ describe('bad input is refused at construct time', () => {
     expect(() => new Microservice(testChart(env), 'web', webProps(props))).toThrow(new RegExp(`^${env}-shop/web`));
   });
 
-  test('service names must be DNS-1123 labels', () => {
+  test('service names must be DNS-1035 labels', () => {
     expect(() => new Microservice(testChart(), 'Web_Server', webProps())).toThrow(
-      /service name "Web_Server" is not a DNS-1123 label.*Fix: use at most 47 lowercase letters/);
+      /service name "Web_Server" is not a DNS-1035 label.*Fix: use at most 47 lowercase letters/);
   });
 
   test('two Ingresses cannot claim the same host and path', () => {

@@ -3,6 +3,7 @@ import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { checkDnsLabel, checkPositiveInt, checkUtilization, checkUnique } from '../core/checks';
 import { fail } from '../core/errors';
 import { namespacedMeta } from '../core/metadata';
+import { parseQuantity } from '../core/quantity';
 
 /** A per-pod custom metric (Pods type) served by the custom metrics API, e.g. via prometheus-adapter. */
 export interface PodsMetricSpec {
@@ -35,10 +36,11 @@ export interface ScalingRulesSpec {
    */
   readonly periodSeconds?: number;
   /**
-   * With both policies, take the one allowing the larger (Max) or smaller (Min) change.
+   * With both policies, take the one allowing the larger (Max) or smaller (Min) change;
+   * Disabled turns scaling in this direction off.
    * @default 'Max'
    */
-  readonly selectPolicy?: 'Max' | 'Min';
+  readonly selectPolicy?: 'Max' | 'Min' | 'Disabled';
 }
 
 /** HorizontalPodAutoscaler settings. */
@@ -102,7 +104,11 @@ export function checkAutoscaling(scope: Construct, spec: AutoscalingSpec): void 
     if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(p.metric)) {
       fail(scope, `autoscaling metric "${p.metric}" is not a metric name`, 'use a Prometheus-style name such as http_requests_per_second');
     }
-    if (typeof p.averageValue === 'number' ? !(p.averageValue > 0) : !/^[0-9.]+(m|k|M|G)?$/.test(p.averageValue)) {
+    // The API server refuses a zero or negative target: the HPA would divide by it.
+    const positive = typeof p.averageValue === 'number'
+      ? Number.isFinite(p.averageValue) && p.averageValue > 0
+      : parseQuantity(scope, `autoscaling metric ${p.metric} averageValue`, p.averageValue) > 0;
+    if (!positive) {
       fail(scope, `autoscaling metric ${p.metric} averageValue "${p.averageValue}" is not a positive quantity`,
         'give a positive number such as 1000 or "500m"');
     }
@@ -119,6 +125,10 @@ export function checkAutoscaling(scope: Construct, spec: AutoscalingSpec): void 
     if (rules.periodSeconds !== undefined
       && (!Number.isInteger(rules.periodSeconds) || rules.periodSeconds < 1 || rules.periodSeconds > 1800)) {
       fail(scope, `autoscaling.${dir}.periodSeconds ${rules.periodSeconds} is outside 1-1800`, 'use 1 to 1800 seconds');
+    }
+    if (rules.selectPolicy !== undefined && !['Max', 'Min', 'Disabled'].includes(rules.selectPolicy)) {
+      fail(scope, `autoscaling.${dir}.selectPolicy "${rules.selectPolicy}" is not Max, Min or Disabled`,
+        'write it capitalized: "Max", "Min" or "Disabled"');
     }
     if (dir === 'scaleDown' && rules.percent !== undefined && rules.percent > 100) {
       fail(scope, `autoscaling.scaleDown.percent ${rules.percent} is above 100`, 'a scale-down policy removes at most 100% of pods');
@@ -137,6 +147,8 @@ function renderRules(rules: ScalingRulesSpec | undefined): k8s.HpaScalingRulesV2
   return {
     ...(rules.stabilizationWindowSeconds !== undefined ? { stabilizationWindowSeconds: rules.stabilizationWindowSeconds } : {}),
     ...(policies.length ? { policies, selectPolicy: rules.selectPolicy ?? 'Max' } : {}),
+    // Without policies the API server fills in its defaults; an explicit selectPolicy still applies.
+    ...(!policies.length && rules.selectPolicy ? { selectPolicy: rules.selectPolicy } : {}),
   };
 }
 

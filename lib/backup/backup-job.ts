@@ -2,7 +2,9 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { SystemChart } from '../chart';
 import { checkDnsLabel, checkPositiveInt } from '../core/checks';
+import { checkCronSchedule } from '../core/cron';
 import { fail } from '../core/errors';
+import { NAME_LIMITS } from '../core/names';
 import { LabelKeys, stableLabels, versionedLabels } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
 import { INetworkEndpoint, ServiceNetworkPolicy } from '../network/network-policy';
@@ -34,8 +36,6 @@ export interface BackupJobProps extends ContainerSpecProps {
   readonly historyLimit?: number;
 }
 
-const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
-
 /**
  * A scheduled backup: a CronJob that never overlaps itself (concurrencyPolicy Forbid),
  * with a deadline, bounded retries and bounded history, in a restricted pod.
@@ -51,10 +51,22 @@ export class BackupJob extends Construct implements INetworkEndpoint {
   constructor(scope: Construct, name: string, props: BackupJobProps) {
     super(scope, name);
     const chart = SystemChart.of(this);
-    checkDnsLabel(this, 'backup job name', name, 52); // CronJob names leave room for the Job suffix
-    const fields = props.schedule.trim().split(/\s+/);
-    if (fields.length !== 5 || !fields.every(f => CRON_FIELD.test(f))) {
-      fail(this, `schedule "${props.schedule}" is not a five-field cron expression`, 'write minute hour day month weekday, e.g. "0 2 * * *"');
+    checkDnsLabel(this, 'backup job name', name, NAME_LIMITS.cronJob); // CronJob names leave room for the Job suffix
+    checkCronSchedule(this, 'schedule', props.schedule);
+    const startingDeadline = props.startingDeadlineSeconds ?? 600;
+    if (!Number.isInteger(startingDeadline) || startingDeadline < 0) {
+      fail(this, `startingDeadlineSeconds ${startingDeadline} is ${startingDeadline < 0 ? 'negative' : 'not a whole number'}`,
+        'give whole seconds of at least 10 (600 lets a run start up to 10 minutes late)');
+    }
+    if (startingDeadline < 10) {
+      // The CronJob controller checks schedules about every 10 s; a shorter deadline can miss every run.
+      fail(this, `startingDeadlineSeconds ${startingDeadline} is below 10, so the CronJob controller may miss every run`,
+        'give at least 10 seconds (600 lets a run start up to 10 minutes late)');
+    }
+    const backoffLimit = props.backoffLimit ?? 2;
+    if (!Number.isInteger(backoffLimit) || backoffLimit < 0) {
+      fail(this, `backoffLimit ${backoffLimit} is ${backoffLimit < 0 ? 'negative' : 'not a whole number'}`,
+        'give the number of retries as a whole number, 0 or more (0: no retry)');
     }
     const deadline = props.activeDeadlineSeconds ?? 3600;
     checkPositiveInt(this, 'activeDeadlineSeconds', deadline);
@@ -71,13 +83,13 @@ export class BackupJob extends Construct implements INetworkEndpoint {
         schedule: props.schedule,
         timeZone: 'Etc/UTC',
         concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: props.startingDeadlineSeconds ?? 600,
+        startingDeadlineSeconds: startingDeadline,
         successfulJobsHistoryLimit: history,
         failedJobsHistoryLimit: history,
         jobTemplate: {
           metadata: { labels },
           spec: {
-            backoffLimit: props.backoffLimit ?? 2,
+            backoffLimit,
             activeDeadlineSeconds: deadline,
             template: {
               metadata: { labels },

@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
+import { checkDataKey, checkDataSize } from '../core/config-keys';
 import { fail } from '../core/errors';
+import { findSecretMaterial } from '../core/secret-material';
 import { namespacedMeta } from '../core/metadata';
 import { MANAGED_BY, LabelKeys } from '../core/labels';
 import { SystemChart } from '../chart';
@@ -27,8 +29,14 @@ export class AppConfig extends Construct {
     this.name = props.name;
     this.keys = Object.keys(props.data).sort();
     for (const [key, value] of Object.entries(props.data)) {
-      if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
-        fail(this, `ConfigMap key "${key}" is not a valid key`, 'use letters, digits, \'-\', \'_\' and \'.\' only');
+      checkDataKey(this, 'ConfigMap key', key);
+      if (typeof value !== 'string') {
+        fail(this, `ConfigMap key ${key} holds ${JSON.stringify(value)}, not a string`, `quote it: ${key}: "${String(value)}"`);
+      }
+      const material = findSecretMaterial(value);
+      if (material) {
+        fail(this, `ConfigMap key ${key} holds ${material.what} ("${material.redacted}")`,
+          'put it in a Secret (created outside this repository) and consume it with SecretReference.fromName(...).key(...)');
       }
       if (/:\/\/[^/@\s]*:[^/@\s]+@/.test(value)) {
         fail(this, `${key} holds a URL with a password ("${value.replace(/:[^:/@]+@/, ':***@')}")`,
@@ -39,6 +47,7 @@ export class AppConfig extends Construct {
           'put it in a Secret and consume it with SecretReference.fromName(...).key(...)');
       }
     }
+    checkDataSize(this, `ConfigMap ${props.name}`, props.data);
     const chart = SystemChart.of(this);
     this.configMap = new k8s.KubeConfigMap(this, 'Resource', {
       metadata: namespacedMeta(this, props.name, {

@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
-import { checkDnsLabel } from '../core/checks';
+import { checkDataKey } from '../core/config-keys';
+import { checkDnsSubdomain } from '../core/names';
 
 /** One key of a Secret, referenced by name; the value never passes through this repo. */
 export interface SecretKeyReference {
@@ -29,6 +30,15 @@ export class SecretReference {
 
   /** Checks the name when a construct first uses the reference. */
   public validate(scope: IConstruct): void {
-    checkDnsLabel(scope, 'secret name', this.secretName, 253);
+    checkDnsSubdomain(scope, 'secret name', this.secretName);
   }
+}
+
+/**
+ * Checks a Secret key reference where a construct uses it: the Secret's name is a DNS-1123
+ * subdomain and the key a valid Secret key, or the kubelet could never resolve it.
+ */
+export function checkSecretKeyReference(scope: IConstruct, what: string, ref: SecretKeyReference): void {
+  checkDnsSubdomain(scope, `${what}: secret name`, ref.secretName);
+  checkDataKey(scope, `${what}: secret key`, ref.key);
 }

@@ -3,13 +3,8 @@ import { fail } from './errors';
 
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** Kubernetes object and port names must be DNS-1123 labels (RFC 1123). */
-export function checkDnsLabel(scope: IConstruct, what: string, value: string, maxLength = 63): void {
-  if (!DNS_1123_LABEL.test(value) || value.length > maxLength) {
-    fail(scope, `${what} "${value}" is not a DNS-1123 label`,
-      `use at most ${maxLength} lowercase letters, digits and '-', starting and ending with a letter or digit`);
-  }
-}
+// Name grammars live in names.ts; re-exported here for the constructs that import them from checks.
+export { checkDnsLabel } from './names';
 
 /** Named container ports are IANA_SVC_NAMEs: at most 15 characters and at least one letter. */
 export function checkPortName(scope: IConstruct, value: string): void {
@@ -25,9 +20,14 @@ export function checkPort(scope: IConstruct, what: string, value: number): void 
   }
 }
 
+/**
+ * An HPA utilization target: a whole percentage of the request, above 0. Above 100 is
+ * valid (pods may use more than they request, up to their limit), so it is accepted.
+ */
 export function checkUtilization(scope: IConstruct, what: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1 || value > 100) {
-    fail(scope, `${what} ${value}% is outside 1-100`, 'give a whole percentage of the request, between 1 and 100');
+  if (!Number.isInteger(value) || value < 1 || value > 2 ** 31 - 1) {
+    fail(scope, `${what} ${value}% is not a whole percentage above 0`,
+      'give a whole percentage of the request, at least 1 (above 100 is fine when the limit is above the request)');
   }
 }
 

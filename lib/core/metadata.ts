@@ -4,6 +4,7 @@ import { SystemChart } from '../chart';
 import { checkDnsLabel } from './checks';
 import { isValidLabelValue } from './labels';
 import { fail } from './errors';
+import { checkAnnotations, checkQualifiedName } from './annotations';
 
 /**
  * ObjectMeta for a namespaced object of the enclosing system: an explicit, readable
@@ -14,10 +15,14 @@ export function namespacedMeta(
 ): k8s.ObjectMeta {
   checkDnsLabel(scope, 'object name', name);
   for (const [key, value] of Object.entries(labels)) {
+    checkQualifiedName(scope, 'label', key);
     if (!isValidLabelValue(value)) {
       fail(scope, `label ${key}="${value}" is not a valid label value`,
         'use at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit');
     }
+  }
+  if (annotations) {
+    checkAnnotations(scope, annotations);
   }
   return {
     name,

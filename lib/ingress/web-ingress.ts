@@ -4,7 +4,11 @@ import { SystemChart } from '../chart';
 import { checkDnsLabel, checkPositiveInt } from '../core/checks';
 import { fail } from '../core/errors';
 import { LabelKeys, MANAGED_BY } from '../core/labels';
+import { checkHost } from '../core/hosts';
+import { checkIngressPath } from '../core/http-path';
 import { namespacedMeta } from '../core/metadata';
+import { checkDnsSubdomain } from '../core/names';
+import { checkNginxSize } from '../core/nginx';
 import { Environment } from '../environments/environment';
 import { ResponseHeaders } from './response-headers';
 
@@ -135,7 +139,6 @@ function claim(scope: IConstruct, host: string, path: string): void {
   byRoot.set(key, scope.node.path);
 }
 
-const HOST = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/;
 const NGINX = 'nginx.ingress.kubernetes.io';
 
 /**
@@ -158,7 +161,7 @@ export class WebIngress extends Construct {
     checkDnsLabel(this, 'ingress name', props.name);
     this.name = props.name;
     this.routes = props.routes;
-    if (props.routes.length === 0) {
+    if (!props.routes || props.routes.length === 0) {
       fail(this, 'the Ingress has no routes', 'add at least one { host, backend } route');
     }
     const tls = props.tls ?? true;
@@ -167,12 +170,11 @@ export class WebIngress extends Construct {
         `remove "tls: false": ${env.name} serves HTTPS only (cert-manager issues the certificate)`);
     }
     for (const r of props.routes) {
-      if (!HOST.test(r.host)) {
-        fail(this, `host "${r.host}" is not a valid DNS name`, 'use a lowercase fully qualified name such as api.example.com');
-      }
+      checkHost(this, 'host', r.host);
       const path = r.path ?? '/';
-      if (!path.startsWith('/')) {
-        fail(this, `path "${path}" on ${r.host} does not start with "/"`, 'use an absolute path such as "/" or "/auth"');
+      checkIngressPath(this, `path on ${r.host}:`, path);
+      if (r.pathType !== undefined && !['Prefix', 'Exact'].includes(r.pathType)) {
+        fail(this, `pathType "${r.pathType}" on ${r.host}${path} is not Prefix or Exact`, 'use "Prefix" (the default) or "Exact"');
       }
       claim(this, r.host, path);
       r.backend.allowFromIngressController();
@@ -183,6 +185,15 @@ export class WebIngress extends Construct {
     }
     for (const key of ['websocketTimeoutSeconds', 'streamingTimeoutSeconds'] as const) {
       if (props[key] !== undefined) { checkPositiveInt(this, key, props[key]!); }
+    }
+    if (tls && props.tlsSecretName !== undefined) {
+      checkDnsSubdomain(this, 'tlsSecretName', props.tlsSecretName);
+    }
+    if (props.clusterIssuer !== undefined) {
+      checkDnsSubdomain(this, 'clusterIssuer', props.clusterIssuer);
+    }
+    if (props.maxBodySize !== undefined) {
+      checkNginxSize(this, 'maxBodySize (proxy-body-size)', props.maxBodySize);
     }
     const hosts = [...new Set(props.routes.map(r => r.host))].sort();
     this.hosts = hosts;

@@ -1,7 +1,9 @@
 import { Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
-import { byCodeUnit } from '../core/checks';
+import { byCodeUnit, checkPort } from '../core/checks';
+import { checkIpBlock } from '../core/cidr';
+import { checkProtocol, checkUniquePorts } from '../core/ports';
 import { fail } from '../core/errors';
 import { namespacedMeta } from '../core/metadata';
 import { Environment } from '../environments/environment';
@@ -46,15 +48,6 @@ export interface ExternalEgressSpec {
 
 /** The private IPv4 ranges (RFC 1918) plus link-local (cloud metadata). */
 export const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'];
-
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-
-function checkCidr(scope: IConstruct, value: string): void {
-  const m = CIDR.exec(value);
-  if (!m || m.slice(1, 5).some(o => Number(o) > 255) || Number(m[5]) > 32) {
-    fail(scope, `"${value}" is not an IPv4 CIDR`, 'write it as a.b.c.d/n, e.g. "10.20.0.0/24"');
-  }
-}
 
 export interface ServiceNetworkPolicyProps {
   /** Policy name (the workload's name). */
@@ -148,13 +141,15 @@ export class ServiceNetworkPolicy extends Construct {
 
   /** Allows traffic to a CIDR outside the cluster. */
   public allowToCidr(spec: ExternalEgressSpec): void {
-    checkCidr(this, spec.cidr);
-    for (const e of spec.except ?? []) {
-      checkCidr(this, e);
-    }
-    if (spec.ports.length === 0) {
+    checkIpBlock(this, spec.cidr, spec.except);
+    if (!spec.ports || spec.ports.length === 0) {
       fail(this, `egress to ${spec.cidr} lists no ports`, 'name the ports the workload needs, e.g. [{ port: 443 }]');
     }
+    for (const p of spec.ports) {
+      checkPort(this, `egress to ${spec.cidr}: port`, p.port);
+      checkProtocol(this, `egress to ${spec.cidr}: port ${p.port}`, p.protocol);
+    }
+    checkUniquePorts(this, `egress to ${spec.cidr}: port`, spec.ports);
     this.addEgress([{ ipBlock: { cidr: spec.cidr, ...(spec.except?.length ? { except: spec.except } : {}) } }],
       spec.ports, spec.description);
   }

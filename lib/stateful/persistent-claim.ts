@@ -3,7 +3,11 @@ import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { SystemChart } from '../chart';
 import { LabelKeys, MANAGED_BY } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
-import { parseQuantity } from '../core/quantity';
+import { fail } from '../core/errors';
+import { checkDnsSubdomain } from '../core/names';
+import { parseBytes } from '../core/quantity';
+
+const ACCESS_MODES: readonly string[] = ['ReadWriteOnce', 'ReadWriteMany', 'ReadOnlyMany', 'ReadWriteOncePod'];
 
 /** Size and kind of a persistent volume. */
 export interface VolumeSpec {
@@ -33,7 +37,18 @@ export interface PersistentClaimProps extends VolumeSpec {
 
 /** Renders the spec of a claim (shared with StatefulSet volume claim templates). */
 export function renderClaimSpec(scope: Construct, spec: VolumeSpec): k8s.PersistentVolumeClaimSpec {
-  parseQuantity(scope, 'volume size', spec.size);
+  if (parseBytes(scope, 'volume size', spec.size) <= 0) {
+    fail(scope, `volume size "${spec.size}" is zero`, 'request a positive size, e.g. "10Gi"');
+  }
+  if (spec.storageClassName !== undefined) {
+    checkDnsSubdomain(scope, 'storageClassName', spec.storageClassName);
+  }
+  const modes = spec.accessModes ?? ['ReadWriteOnce'];
+  for (const mode of modes) {
+    if (!ACCESS_MODES.includes(mode)) {
+      fail(scope, `access mode "${mode}" is not one of ${ACCESS_MODES.join(', ')}`, 'use one of the Kubernetes access modes, spelled as they are');
+    }
+  }
   return {
     accessModes: spec.accessModes ?? ['ReadWriteOnce'],
     ...(spec.storageClassName ? { storageClassName: spec.storageClassName } : {}),

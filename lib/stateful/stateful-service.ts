@@ -1,7 +1,10 @@
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { SystemChart } from '../chart';
-import { checkDnsLabel, checkPositiveInt } from '../core/checks';
+import { checkPositiveInt } from '../core/checks';
+import { checkMountPaths } from '../core/mounts';
+import { checkServiceName, NAME_LIMITS } from '../core/names';
+import { checkUniquePorts } from '../core/ports';
 import { fail } from '../core/errors';
 import { LabelKeys, stableLabels, versionedLabels } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
@@ -95,7 +98,9 @@ export class StatefulService extends Construct implements INetworkEndpoint {
     super(scope, name);
     const env = Environment.of(this);
     const chart = SystemChart.of(this);
-    checkDnsLabel(this, 'stateful service name', name);
+    // The name is the headless Service's too (DNS-1035), and pods carry a
+    // controller-revision-hash label of <name>-<10 characters>, so at most 52.
+    checkServiceName(this, 'stateful service name', name, NAME_LIMITS.statefulSet);
     if ((props as { autoscaling?: unknown }).autoscaling !== undefined) {
       fail(this, `${name} is a stateful datastore and cannot be autoscaled`,
         'remove autoscaling: an HPA adding pods to a single-writer database creates empty replicas that split or lose writes; scale it vertically (resources) or use an operator that manages replication');
@@ -112,6 +117,7 @@ export class StatefulService extends Construct implements INetworkEndpoint {
     const dataVolumeName = 'data';
     const main = renderContainer(this, name, props);
     main.container.volumeMounts!.push({ name: dataVolumeName, mountPath: props.dataVolume.mountPath });
+    checkMountPaths(this, name, main.container.volumeMounts!);
     const containers = [main];
     const ports: PortSpec[] = [...(props.ports ?? [])];
     if (props.exporter) {
@@ -129,6 +135,7 @@ export class StatefulService extends Construct implements INetworkEndpoint {
       containers.push(exporter);
       ports.push({ name: 'metrics', containerPort: props.exporter.port });
     }
+    checkUniquePorts(this, 'Service port', ports.map(p => ({ name: p.name, port: p.servicePort ?? p.containerPort, protocol: p.protocol })));
     this.ports = ports;
     this.networkPorts = Object.fromEntries((props.ports ?? []).map(p => [p.name, { port: p.containerPort, protocol: p.protocol ?? 'TCP' }]));
 

@@ -1,10 +1,15 @@
 import { IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { byCodeUnit, checkDnsLabel, checkPort, checkPortName, checkPositiveInt, checkUnique } from '../core/checks';
+import { checkEnvVarName } from '../core/env-vars';
 import { fail } from '../core/errors';
-import { parseQuantity } from '../core/quantity';
+import { checkImage } from '../core/image';
+import { checkMountPaths } from '../core/mounts';
+import { checkProtocol, checkUniquePorts } from '../core/ports';
+import { parseBytes, parseCpu } from '../core/quantity';
+import { findSecretMaterial } from '../core/secret-material';
 import { AppConfig } from '../config/app-config';
-import { SecretKeyReference } from '../config/secret-reference';
+import { checkSecretKeyReference, SecretKeyReference } from '../config/secret-reference';
 import { looksSecret } from '../config/secret-names';
 
 /** A named container port. */
@@ -173,33 +178,8 @@ export interface ContainerSpecProps {
 
 const DEFAULT_EPHEMERAL = { requests: '128Mi', limits: '1Gi' };
 
-/** Rejects untagged and `latest` images: a moving tag makes git lie about what runs. */
-export function checkImage(scope: IConstruct, image: string): void {
-  if (/@sha256:[a-f0-9]{64}$/.test(image)) {
-    return;
-  }
-  const lastSlash = image.lastIndexOf('/');
-  const colon = image.indexOf(':', lastSlash + 1);
-  const tag = colon >= 0 ? image.slice(colon + 1) : '';
-  if (!tag) {
-    fail(scope, `image "${image}" has no tag`, 'pin an explicit version tag, e.g. "' + image + ':1.4.2", or a digest');
-  }
-  if (tag === 'latest') {
-    fail(scope, `image "${image}" uses the tag "latest"`, 'pin an explicit version tag, e.g. "' + image.slice(0, colon) + ':1.4.2"');
-  }
-  if (!/^[\w][\w.-]{0,127}$/.test(tag)) {
-    fail(scope, `image "${image}" has an invalid tag "${tag}"`, 'use letters, digits, \'_\', \'.\' and \'-\' (at most 128)');
-  }
-}
-
-/** The version label value of an image: its tag, or a shortened digest. */
-export function imageVersion(image: string): string {
-  const digest = /@sha256:([a-f0-9]{12})/.exec(image);
-  if (digest) {
-    return `sha256-${digest[1]}`;
-  }
-  return image.slice(image.indexOf(':', image.lastIndexOf('/') + 1) + 1).slice(0, 63);
-}
+// Image references are parsed in core/image.ts; re-exported for the constructs that use them.
+export { checkImage, imageVersion } from '../core/image';
 
 function checkResources(scope: IConstruct, resources: ResourceSpec | undefined): void {
   if (!resources || !resources.requests || !resources.limits) {
@@ -218,8 +198,10 @@ function checkResources(scope: IConstruct, resources: ResourceSpec | undefined):
       resources.limits.ephemeralStorage ?? DEFAULT_EPHEMERAL.limits],
   ];
   for (const [key, request, limit] of pairs) {
-    const r = parseQuantity(scope, `resources.requests.${key}`, request);
-    const l = parseQuantity(scope, `resources.limits.${key}`, limit);
+    // cpu counts cores; memory and ephemeral storage count bytes: each has its own mistakes.
+    const parse = key === 'cpu' ? parseCpu : parseBytes;
+    const r = parse(scope, `resources.requests.${key}`, request);
+    const l = parse(scope, `resources.limits.${key}`, limit);
     if (r <= 0) {
       fail(scope, `resources.requests.${key} "${request}" is zero`, `request a positive amount of ${key}`);
     }
@@ -313,9 +295,10 @@ export function renderContainer(
     if (p.servicePort !== undefined) {
       checkPort(scope, `port "${p.name}" servicePort`, p.servicePort);
     }
+    checkProtocol(scope, `port "${p.name}"`, p.protocol);
   }
   checkUnique(scope, 'port name', ports.map(p => p.name));
-  checkUnique(scope, 'container port', ports.map(p => String(p.containerPort)));
+  checkUniquePorts(scope, 'container port', ports.map(p => ({ name: p.name, port: p.containerPort, protocol: p.protocol })));
   const portNames = new Set(ports.map(p => p.name));
   if (props.probes) {
     const { startup, readiness, liveness } = props.probes;
@@ -332,6 +315,15 @@ export function renderContainer(
 
   const env: k8s.EnvVar[] = [];
   for (const [key, value] of Object.entries(props.env ?? {})) {
+    checkEnvVarName(scope, key);
+    if (typeof value !== 'string') {
+      fail(scope, `environment variable ${key} is ${JSON.stringify(value)}, not a string`, `quote it: ${key}: "${String(value)}"`);
+    }
+    const material = findSecretMaterial(value);
+    if (material) {
+      fail(scope, `environment variable ${key} holds ${material.what} ("${material.redacted}") as a literal value`,
+        `store it in a Secret and reference it: secretEnv: { ${key}: SecretReference.fromName('...').key('${key}') }`);
+    }
     if (looksSecret(key)) {
       fail(scope, `environment variable ${key} looks secret but holds a literal value`,
         `reference a Secret key instead: secretEnv: { ${key}: SecretReference.fromName('...').key('${key}') }`);
@@ -339,11 +331,15 @@ export function renderContainer(
     env.push({ name: key, value });
   }
   for (const [key, ref] of Object.entries(props.secretEnv ?? {})) {
+    checkEnvVarName(scope, key);
+    checkSecretKeyReference(scope, `secretEnv ${key}`, ref);
     env.push({ name: key, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } });
   }
   checkUnique(scope, 'environment variable', env.map(e => e.name));
   for (const cfg of props.envFrom ?? []) {
     for (const key of cfg.keys) {
+      // The kubelet skips a ConfigMap key that is not a variable name, with only an event to say so.
+      checkEnvVarName(scope, key, `a key of ConfigMap ${cfg.name}, loaded with envFrom`);
       if (env.some(e => e.name === key)) {
         fail(scope, `environment variable ${key} is set both directly and by ConfigMap ${cfg.name}`,
           'set it in one place only');
@@ -367,7 +363,7 @@ export function renderContainer(
     mounts.push({ name: claim.name, mountPath: claim.mountPath, ...(claim.readOnly ? { readOnly: true } : {}) });
   }
   checkUnique(scope, 'volume name', volumes.map(v => v.name));
-  checkUnique(scope, 'mount path', mounts.map(m => m.mountPath));
+  checkMountPaths(scope, name, mounts);
 
   const amounts = (a: ResourceAmounts, eph: string) => ({
     'cpu': k8s.Quantity.fromString(a.cpu),

@@ -4,7 +4,8 @@ import { AutoscalingSpec } from '../autoscaling/autoscaler';
 import { BlueGreenSpec, checkBlueGreen, Color, COLORS, otherColor } from '../bluegreen/blue-green';
 import { PreviewSmokeTest } from '../bluegreen/smoke-test';
 import { SystemChart } from '../chart';
-import { checkDnsLabel } from '../core/checks';
+import { checkServiceName } from '../core/names';
+import { checkUniquePorts } from '../core/ports';
 import { fail } from '../core/errors';
 import { AppIdentity, LabelKeys, stableLabels, versionedLabels } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
@@ -124,7 +125,8 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
     super(scope, name);
     const env = Environment.of(this);
     const chart = SystemChart.of(this);
-    checkDnsLabel(this, 'service name', name, 47); // leaves room for "-preview-smoke-test"
+    // A Service name (DNS-1035), with room for "-preview-smoke-test".
+    checkServiceName(this, 'service name', name, 47);
     this.name = name;
     this.serviceName = name;
     this.namespaceName = chart.namespaceName;
@@ -146,9 +148,18 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
     if (props.probes.readiness.path === undefined) {
       fail(this, 'the readiness probe is not an HTTP probe', 'give readiness a path: the blue/green smoke test and the ingress controller rely on it');
     }
+    if (props.sessionAffinity !== undefined && !['None', 'ClientIP'].includes(props.sessionAffinity)) {
+      fail(this, `sessionAffinity "${props.sessionAffinity}" is not "None" or "ClientIP"`, 'use "ClientIP" for sticky sessions, else leave it unset');
+    }
     if (props.sessionAffinityTimeoutSeconds !== undefined && props.sessionAffinity !== 'ClientIP') {
       fail(this, 'sessionAffinityTimeoutSeconds is set without ClientIP affinity', 'set sessionAffinity: "ClientIP" or drop the timeout');
     }
+    const affinityTimeout = props.sessionAffinityTimeoutSeconds;
+    if (affinityTimeout !== undefined && (!Number.isInteger(affinityTimeout) || affinityTimeout < 1 || affinityTimeout > 86400)) {
+      fail(this, `sessionAffinityTimeoutSeconds ${affinityTimeout} is outside 1-86400`, 'use whole seconds from 1 to 86400 (one day)');
+    }
+    // Service ports are unique by number and protocol (TCP and UDP on one number are two ports).
+    checkUniquePorts(this, 'Service port', ports.map(p => ({ name: p.name, port: p.servicePort ?? p.containerPort, protocol: p.protocol })));
     this.ports = ports;
     this.httpServicePort = http.servicePort ?? http.containerPort;
     this.networkPorts = Object.fromEntries(ports.map(p => [p.name, { port: p.containerPort, protocol: p.protocol ?? 'TCP' }]));

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { AutoscalingSpec } from '../autoscaling/autoscaler';
 import { SystemChart } from '../chart';
-import { checkDnsLabel } from '../core/checks';
+import { checkServiceName } from '../core/names';
 import { fail } from '../core/errors';
 import { LabelKeys, stableLabels, versionedLabels } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
@@ -65,7 +65,8 @@ export class Worker extends Construct implements INetworkEndpoint {
     super(scope, name);
     const env = Environment.of(this);
     const chart = SystemChart.of(this);
-    checkDnsLabel(this, 'worker name', name);
+    // Its metrics Service is "<name>-metrics": a DNS-1035 label of at most 63.
+    checkServiceName(this, 'worker name', name, 55);
     this.name = name;
     this.namespaceName = chart.namespaceName;
     const identity = { name, instance: name, component: props.component ?? 'worker', partOf: chart.system };
