@@ -2,6 +2,8 @@ import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { checkDnsLabel } from './core/checks';
+import { ConfigurationError, fail } from './core/errors';
+import { isReservedNamespace } from './core/names';
 import { MANAGED_BY, LabelKeys } from './core/labels';
 import { Environment } from './environments/environment';
 import { applySyncWave } from './gitops/sync-waves';
@@ -48,10 +50,22 @@ export class SystemChart extends Chart {
 
   constructor(scope: Construct, props: SystemChartProps) {
     const namespace = props.namespace ?? props.system;
+    const id = `${props.environment.name}-${props.system}`;
+    // Said before the construct library's "There is already a Construct with name ...".
+    if (props.system === 'argocd') {
+      throw new ConfigurationError(id, 'system name "argocd" is taken by the environment\'s Argo CD chart (dist/<env>/argocd/)',
+        'give the system another name');
+    }
+    const existing = scope.node.tryFindChild(id);
+    if (existing) {
+      throw new ConfigurationError(id, `system "${props.system}" is built twice in ${props.environment.name}`,
+        'build each system once per environment (lib/fleet.ts SYSTEMS)');
+    }
     // The id is only used for construct paths; object names are always explicit.
-    super(scope, `${props.environment.name}-${props.system}`, { disableResourceNameHashes: true });
+    super(scope, id, { disableResourceNameHashes: true });
     checkDnsLabel(this, 'system name', props.system);
     checkDnsLabel(this, 'namespace', namespace);
+    checkNamespaceIsOurs(this, props.environment, props.system, namespace);
     this.environment = props.environment;
     this.system = props.system;
     this.namespaceName = namespace;
@@ -85,4 +99,40 @@ export class SystemChart extends Chart {
     objects.forEach(applySyncWave);
     return objects;
   }
+}
+
+/** Namespaces claimed by systems so far, per app and environment. */
+const namespaceOwners = new WeakMap<object, Map<string, string>>();
+
+/**
+ * Refuses a namespace the system would not own alone: our Namespace object would take over
+ * (and Argo CD prune) a namespace of the cluster (default, kube-*), of the platform (Argo CD,
+ * the ingress controller, monitoring), or of another system of the same environment.
+ */
+function checkNamespaceIsOurs(chart: SystemChart, env: Environment, system: string, namespace: string): void {
+  if (isReservedNamespace(namespace)) {
+    fail(chart, `namespace "${namespace}" belongs to the cluster`,
+      `give ${system} its own namespace (e.g. "${system}"): a Namespace object for "${namespace}" would take it over`);
+  }
+  const platform: Record<string, string> = {
+    [env.settings.gitops.namespace]: 'Argo CD',
+    [env.settings.ingressControllerNamespace]: 'the ingress controller',
+    [env.settings.monitoringNamespace]: 'monitoring',
+  };
+  if (platform[namespace]) {
+    fail(chart, `namespace "${namespace}" is where ${platform[namespace]} runs in ${env.name}`,
+      `give ${system} its own namespace (e.g. "${system}")`);
+  }
+  let owners = namespaceOwners.get(chart.node.root);
+  if (!owners) {
+    owners = new Map();
+    namespaceOwners.set(chart.node.root, owners);
+  }
+  const key = `${env.name}/${namespace}`;
+  const owner = owners.get(key);
+  if (owner && owner !== system) {
+    fail(chart, `namespace "${namespace}" is already used by system ${owner} in ${env.name}`,
+      `give ${system} its own namespace: each system owns its Namespace object, NetworkPolicies and Argo CD project`);
+  }
+  owners.set(key, system);
 }

@@ -1,5 +1,8 @@
 import { IConstruct } from 'constructs';
-import { fail } from '../core/errors';
+import { isQualifiedName } from '../core/annotations';
+import { ConfigurationError, fail } from '../core/errors';
+import { isValidLabelValue } from '../core/labels';
+import { isDnsLabel, isDnsSubdomain } from '../core/names';
 
 /** The environments every system is rendered for, in promotion order. */
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'production'] as const;
@@ -71,6 +74,7 @@ export class Environment {
 
   public readonly name: EnvironmentName;
   constructor(public readonly settings: EnvironmentSettings) {
+    checkSettings(settings);
     this.name = settings.name;
   }
 
@@ -89,4 +93,40 @@ export class Environment {
     const apex = parts.slice(-2).join('.');
     return [...parts.slice(0, -2), label, apex].join('.');
   }
+}
+
+/**
+ * Checks an environment's settings when the Environment is made, before any construct uses
+ * them: every value that becomes a namespace, class or issuer name, label or URL must be one
+ * the API server, ingress-nginx and cert-manager accept. Errors name `environments/<name>`.
+ */
+function checkSettings(settings: EnvironmentSettings): void {
+  const where = `environments/${settings.name}`;
+  const refuse = (problem: string, fix: string): never => { throw new ConfigurationError(where, problem, fix); };
+  if (!(ENVIRONMENT_NAMES as readonly string[]).includes(settings.name)) {
+    refuse(`environment name "${settings.name}" is not one of ${ENVIRONMENT_NAMES.join(', ')}`, 'use one of those, or add it to ENVIRONMENT_NAMES');
+  }
+  const label = 'lowercase letters, digits and \'-\' (at most 63), starting and ending with a letter or digit, e.g. "monitoring"';
+  for (const key of ['monitoringNamespace', 'ingressControllerNamespace'] as const) {
+    if (!isDnsLabel(settings[key])) {
+      refuse(`${key} "${settings[key]}" is not a DNS-1123 label, so it cannot be a namespace`, `use ${label}`);
+    }
+  }
+  if (!isDnsLabel(settings.gitops.namespace)) {
+    refuse(`gitops.namespace "${settings.gitops.namespace}" is not a DNS-1123 label, so it cannot be a namespace`, `use ${label}`);
+  }
+  for (const key of ['ingressClassName', 'clusterIssuer'] as const) {
+    if (!isDnsSubdomain(settings[key])) {
+      refuse(`${key} "${settings[key]}" is not a DNS-1123 subdomain`, 'use the lowercase name of the object, e.g. "nginx" or "letsencrypt-prod"');
+    }
+  }
+  if (settings.hostLabel !== undefined && !isDnsLabel(settings.hostLabel)) {
+    refuse(`hostLabel "${settings.hostLabel}" is not a DNS label`, `use ${label}, e.g. "staging"`);
+  }
+  for (const [key, value] of Object.entries(settings.prometheusSelector)) {
+    if (!isQualifiedName(key) || !isValidLabelValue(value)) {
+      refuse(`prometheusSelector ${key}="${value}" is not a valid label`, 'use the label the Prometheus operator selects on, e.g. release: "kube-prometheus-stack"');
+    }
+  }
+  // gitops.repoURL, targetRevision and destinationServer are checked by FleetGitOps (lib/gitops/argo-cd.ts).
 }
