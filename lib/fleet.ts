@@ -2,6 +2,7 @@ import { App } from 'cdk8s';
 import { Construct } from 'constructs';
 import { SystemChart } from './chart';
 import { Environment, ENVIRONMENT_NAMES } from './environments/environment';
+import { checkReleasesUsed } from './environments/releases';
 import { ENVIRONMENTS } from './environments/settings';
 import { FleetGitOps, GitOpsChart } from './gitops/argo-cd';
 import { novacron } from './systems/novacron';
@@ -27,5 +28,7 @@ export function buildFleet(app: App = new App({ outdir: 'dist' })): App {
     const systems = Object.values(SYSTEMS).map(build => build(app, env));
     new FleetGitOps(new GitOpsChart(app, env), 'argocd', { systems });
   }
+  // Every key of releases.json must have been asked for by some construct (typos surface here).
+  checkReleasesUsed(app);
   return app;
 }

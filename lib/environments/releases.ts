@@ -1,6 +1,8 @@
 import { IConstruct } from 'constructs';
 import { BlueGreenSpec, Color, IdlePolicy } from '../bluegreen/blue-green';
-import { fail } from '../core/errors';
+import { ConfigurationError, fail } from '../core/errors';
+import { nearest } from '../core/spelling';
+import { ReleaseProblem, releaseProblems, renameFix } from './release-schema';
 import { Environment, EnvironmentName } from './environment';
 import releasesJson from './releases.json';
 
@@ -30,8 +32,40 @@ export function isBlueGreen(r: Release): r is BlueGreenRelease {
   return 'active' in r;
 }
 
+/** Schema problems per release object (the file is parsed once; fixtures are objects of their own). */
+const problemCache = new WeakMap<object, ReleaseProblem[]>();
+
+/** Which env/system/service keys constructs asked for, per app and release object. */
+const lookups = new WeakMap<object, Map<object, Set<string>>>();
+
+function where(path: readonly string[]): string {
+  return `${RELEASES_FILE}${path.length ? ` at ${path.map(k => JSON.stringify(k)).join(' → ')}` : ''}`;
+}
+
 function lookup(scope: IConstruct, releases: ReleaseManifest, system: string, service: string): Release {
   const env = Environment.of(scope);
+  // Validated when read: a typo must not silently drop a field (a "canaryweight" is no canary).
+  let problems = problemCache.get(releases);
+  if (!problems) {
+    problems = releaseProblems(releases);
+    problemCache.set(releases, problems);
+  }
+  if (problems.length) {
+    // The problem in what this construct asked for first, else the file's first.
+    const p = problems.find(q => q.path[0] === env.name && q.path[1] === system) ?? problems[0];
+    fail(scope, `${where(p.path)}: ${p.problem}${problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''} in the file)` : ''}`, p.fix);
+  }
+  let byReleases = lookups.get(scope.node.root);
+  if (!byReleases) {
+    byReleases = new Map();
+    lookups.set(scope.node.root, byReleases);
+  }
+  let asked = byReleases.get(releases);
+  if (!asked) {
+    asked = new Set();
+    byReleases.set(releases, asked);
+  }
+  asked.add(`${env.name}/${system}/${service}`);
   const r = releases[env.name]?.[system]?.[service];
   if (!r) {
     fail(scope, `no release for ${env.name}/${system}/${service} in ${RELEASES_FILE}`,
@@ -78,4 +112,40 @@ export function releaseOf(
       ...(options.previewHost ? { previewHost: options.previewHost } : {}),
     },
   };
+}
+
+/**
+ * After the fleet is built: refuses a key of the release file no construct asked for — an
+ * unknown system or service, most likely misspelt, whose release would otherwise be ignored.
+ * Only environments some construct read are compared, so a partial build checks its part.
+ * The error names the chart of the system (or of the nearest-named one).
+ */
+export function checkReleasesUsed(app: IConstruct, releases: ReleaseManifest = releasesJson as ReleaseManifest): void {
+  const asked = lookups.get(app.node.root)?.get(releases) ?? new Set<string>();
+  const askedIn = (prefix: string) => [...new Set([...asked].filter(k => k.startsWith(prefix)).map(k => k.slice(prefix.length).split('/')[0]))];
+  const pathOf = (env: string, system: string | undefined) =>
+    (system !== undefined ? app.node.root.node.tryFindChild(`${env}-${system}`)?.node.path : undefined) ?? `${env}`;
+  for (const [env, systems] of Object.entries(releases)) {
+    const systemsAsked = askedIn(`${env}/`);
+    if (systemsAsked.length === 0) { continue; } // environment not built here
+    for (const [system, services] of Object.entries(systems ?? {})) {
+      if (!systemsAsked.includes(system)) {
+        const near = renameFix(system, systemsAsked, 'systems');
+        throw new ConfigurationError(pathOf(env, nearestOr(system, systemsAsked)),
+          `${where([env, system])}: "${system}" is not a system built in ${env}`, `${near}, or remove it`);
+      }
+      const servicesAsked = askedIn(`${env}/${system}/`);
+      for (const service of Object.keys(services ?? {})) {
+        if (!servicesAsked.includes(service)) {
+          throw new ConfigurationError(pathOf(env, system),
+            `${where([env, system, service])}: no construct of ${system} asks for "${service}"`,
+            `${renameFix(service, servicesAsked, `services of ${system}`)}, or remove it`);
+        }
+      }
+    }
+  }
+}
+
+function nearestOr(word: string, candidates: string[]): string | undefined {
+  return nearest(word, candidates) ?? candidates[0];
 }
