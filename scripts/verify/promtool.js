@@ -61,7 +61,8 @@ async function verifyAlerts({ promtool = 'promtool', distDir = path.join(root, '
           const result = await run(promtool, ['check', 'rules', out]);
           checked++;
           if (result.code !== 0) {
-            findings.push({ env, file, object: objectName, message: result.output.split(out).join(file) });
+            // promtool's line:column count from the extracted spec (`groups:` is line 1), not the dist file.
+            findings.push({ env, file, object: objectName, message: `${result.output.split(out).join(`${file} spec`)}` });
           }
         }
       }
