@@ -30,7 +30,7 @@ export interface BackupJobProps extends ContainerSpecProps {
    */
   readonly backoffLimit?: number;
   /**
-   * Successful and failed runs kept for inspection.
+   * Successful and failed runs kept for inspection (0 keeps none).
    * @default 3
    */
   readonly historyLimit?: number;
@@ -71,7 +71,7 @@ export class BackupJob extends Construct implements INetworkEndpoint {
     const deadline = props.activeDeadlineSeconds ?? 3600;
     checkPositiveInt(this, 'activeDeadlineSeconds', deadline);
     const history = props.historyLimit ?? 3;
-    checkPositiveInt(this, 'historyLimit', history);
+    checkPositiveInt(this, 'historyLimit', history, 0); // 0 is valid: keep no finished Jobs
     this.name = name;
     this.namespaceName = chart.namespaceName;
     const identity = { name, instance: name, component: 'backup', partOf: chart.system };

@@ -10,7 +10,7 @@ export function checkIngressPath(scope: IConstruct, what: string, path: string):
   if (typeof path !== 'string' || !path.startsWith('/')) {
     fail(scope, `${what} "${path}" does not start with "/"`, 'use an absolute path such as "/" or "/auth"');
   }
-  const clean = '/' + path.split('/').filter(s => s !== '' && s !== '.' && s !== '..').join('/') + (path.endsWith('/') && path !== '/' ? '/' : '');
+  const clean = '/' + path.replace(/%2f/gi, '/').split('/').filter(s => s !== '' && s !== '.' && s !== '..').join('/') + (path.endsWith('/') && path !== '/' ? '/' : '');
   for (const bad of ['//', '/./', '/../', '%2f', '%2F']) {
     if (path.includes(bad)) {
       fail(scope, `${what} "${path}" contains "${bad}"`, `write the clean path, e.g. "${clean.replace(/\/+$/, '') || '/'}"`);

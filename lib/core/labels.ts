@@ -1,3 +1,6 @@
+import { IConstruct } from 'constructs';
+import { fail } from './errors';
+
 /** The tool that manages every object we render. */
 export const MANAGED_BY = 'cdk8s';
 
@@ -39,6 +42,14 @@ export function stableLabels(id: AppIdentity): Record<string, string> {
 /** Labels for workloads and pod templates: the stable set plus the version. */
 export function versionedLabels(id: AppIdentity, version: string): Record<string, string> {
   return { ...stableLabels(id), [LabelKeys.version]: version };
+}
+
+/** Refuses a value that cannot be a label value (it names `what`, e.g. "component"). */
+export function checkLabelValue(scope: IConstruct, what: string, value: string): void {
+  if (typeof value !== 'string' || !isValidLabelValue(value)) {
+    fail(scope, `${what} "${value}" is not a valid label value`,
+      'use at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit');
+  }
 }
 
 /** Label values are at most 63 characters of [A-Za-z0-9._-], starting and ending alphanumeric. */

@@ -121,7 +121,7 @@ function checkSettings(settings: EnvironmentSettings): void {
     }
   }
   if (settings.hostLabel !== undefined && !isDnsLabel(settings.hostLabel)) {
-    refuse(`hostLabel "${settings.hostLabel}" is not a DNS label`, `use ${label}, e.g. "staging"`);
+    refuse(`hostLabel "${settings.hostLabel}" is not a DNS label`, 'use lowercase letters, digits and \'-\' (at most 63), e.g. "staging"');
   }
   for (const [key, value] of Object.entries(settings.prometheusSelector)) {
     if (!isQualifiedName(key) || !isValidLabelValue(value)) {

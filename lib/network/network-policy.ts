@@ -149,7 +149,7 @@ export class ServiceNetworkPolicy extends Construct {
       checkPort(this, `egress to ${spec.cidr}: port`, p.port);
       checkProtocol(this, `egress to ${spec.cidr}: port ${p.port}`, p.protocol);
     }
-    checkUniquePorts(this, `egress to ${spec.cidr}: port`, spec.ports);
+    checkUniquePorts(this, 'egress port', spec.ports);
     this.addEgress([{ ipBlock: { cidr: spec.cidr, ...(spec.except?.length ? { except: spec.except } : {}) } }],
       spec.ports, spec.description);
   }

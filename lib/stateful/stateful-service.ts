@@ -6,7 +6,7 @@ import { checkMountPaths } from '../core/mounts';
 import { checkServiceName, NAME_LIMITS } from '../core/names';
 import { checkUniquePorts } from '../core/ports';
 import { fail } from '../core/errors';
-import { LabelKeys, stableLabels, versionedLabels } from '../core/labels';
+import { checkLabelValue, LabelKeys, stableLabels, versionedLabels } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
 import { DisruptionBudget, DisruptionSpec } from '../disruption/disruption-budget';
 import { Environment } from '../environments/environment';
@@ -110,6 +110,7 @@ export class StatefulService extends Construct implements INetworkEndpoint {
     this.name = name;
     this.namespaceName = chart.namespaceName;
     const identity = { name, instance: name, component: props.component ?? 'database', partOf: chart.system };
+    checkLabelValue(this, 'component', identity.component);
     const selector = { [LabelKeys.name]: name, [LabelKeys.instance]: name };
     this.podSelector = { [LabelKeys.name]: name, [LabelKeys.partOf]: chart.system };
     const version = imageVersion(props.image);

@@ -7,7 +7,7 @@ import { SystemChart } from '../chart';
 import { checkServiceName } from '../core/names';
 import { checkUniquePorts } from '../core/ports';
 import { fail } from '../core/errors';
-import { AppIdentity, LabelKeys, stableLabels, versionedLabels } from '../core/labels';
+import { AppIdentity, checkLabelValue, LabelKeys, stableLabels, versionedLabels } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
 import { DisruptionSpec } from '../disruption/disruption-budget';
 import { Environment } from '../environments/environment';
@@ -165,6 +165,7 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
     this.networkPorts = Object.fromEntries(ports.map(p => [p.name, { port: p.containerPort, protocol: p.protocol ?? 'TCP' }]));
 
     const component = props.component ?? 'api';
+    checkLabelValue(this, 'component', component);
     const identity = (instance: string): AppIdentity => ({ name, instance, component, partOf: chart.system });
     this.podSelector = { [LabelKeys.name]: name, [LabelKeys.partOf]: chart.system };
 

@@ -4,7 +4,7 @@ import { AutoscalingSpec } from '../autoscaling/autoscaler';
 import { SystemChart } from '../chart';
 import { checkServiceName } from '../core/names';
 import { fail } from '../core/errors';
-import { LabelKeys, stableLabels, versionedLabels } from '../core/labels';
+import { checkLabelValue, LabelKeys, stableLabels, versionedLabels } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
 import { DisruptionSpec } from '../disruption/disruption-budget';
 import { Environment } from '../environments/environment';
@@ -70,6 +70,7 @@ export class Worker extends Construct implements INetworkEndpoint {
     this.name = name;
     this.namespaceName = chart.namespaceName;
     const identity = { name, instance: name, component: props.component ?? 'worker', partOf: chart.system };
+    checkLabelValue(this, 'component', identity.component);
     const selector = { [LabelKeys.name]: name, [LabelKeys.instance]: name };
     this.podSelector = { [LabelKeys.name]: name, [LabelKeys.partOf]: chart.system };
     const { replicas, disruption } = availabilityFor(this, props);
