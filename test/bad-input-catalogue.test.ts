@@ -12,6 +12,7 @@ import { Environment, EnvironmentName, EnvironmentSettings } from '../lib/enviro
 import { checkReleasesUsed, imageOf, releaseOf, ReleaseManifest } from '../lib/environments/releases';
 import { ENVIRONMENTS } from '../lib/environments/settings';
 import { WebIngress } from '../lib/ingress/web-ingress';
+import { AlertRules } from '../lib/monitoring/alert-rules';
 import { Monitor } from '../lib/monitoring/service-monitor';
 import { connect, ExternalEgressSpec } from '../lib/network/network-policy';
 import { StatefulService, StatefulServiceProps } from '../lib/stateful/stateful-service';
@@ -103,6 +104,14 @@ function release(title: string, file: object, value: string): Case {
 }
 function releaseBlueGreen(title: string, web: object, value: string): Case {
   return { title, path: PROD, value, build: () => releaseOf(testChart(), 'shop', 'web', { userFacing: true }, releases(web)) };
+}
+
+const baseAlert = { alert: 'HighErrorRate', expr: 'x > 1', for: '5m', severity: 'critical' as const, summary: 's', description: 'd' };
+function alert(title: string, change: object, value: string): Case {
+  return {
+    title, path: `${PROD}/alerts`, value,
+    build: () => new AlertRules(testChart(), 'alerts', { name: 'shop-alerts', groups: [{ name: 'g', alerts: [{ ...baseAlert, ...change }] }] }),
+  };
 }
 
 const catalogue: Record<string, Case[]> = {
@@ -411,6 +420,13 @@ const catalogue: Record<string, Case[]> = {
       title: 'a scrape port the Service does not have', path: `${PROD}/mon`, value: 'metrics',
       build: () => new Monitor(testChart(), 'mon', { name: 'web', labels: {}, serviceSelector: { app: 'web' }, servicePortNames: ['http-api'], port: 'metrics' }),
     },
+  ],
+  // A few only: alert validation itself belongs to lib/monitoring and its own tests.
+  'AlertRules': [
+    alert('PromQL with an unclosed parenthesis', { expr: 'sum(rate(x[5m]) > 1' }, 'sum(rate(x[5m]) > 1'),
+    alert('PromQL with a misspelt function', { expr: 'ratee(x[5m]) > 1' }, 'ratee'),
+    alert('an unclosed template action', { description: 'down: {{ $labels.instance' }, '{{ $labels.instance'),
+    alert('"for" in words', { for: '5 minutes' }, '5 minutes'),
   ],
   'Object metadata': [
     {
