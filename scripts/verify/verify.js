@@ -1,0 +1,284 @@
+#!/usr/bin/env node
+// npm run verify: dist/ judged by the programs that consume it.
+//
+//   1. kube-score (its default checks) on every environment: nothing at WARNING or above.
+//   2. promtool: `check rules` on every PrometheusRule, `test rules` on the alert unit tests.
+//   3. The real kube-apiserver, 1.27 and the newest release, each environment on a fresh
+//      control plane: the CRDs the manifests use, then Namespaces, then everything
+//      (`kubectl apply --server-side`, for real). Any error or warning fails.
+//
+// Options (or environment variables):
+//   --crds DIR        FLEET_CRDS         upstream CRD copies (default ../shared/crds)
+//   --versions A,B    FLEET_K8S_VERSIONS API server versions (default 1.27,1.37)
+//   --envs a,b        FLEET_ENVS         environments (default: every folder of dist/)
+//   --only STEPS      kube-score,promtool,apiserver (default: all)
+//   --keep            keep the temporary folder (logs, kubeconfig) for a look afterwards
+'use strict';
+const { execFileSync, spawn } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { parseAllDocuments } = require('yaml');
+const { startControlPlane } = require('./control-plane');
+
+const root = path.resolve(__dirname, '..', '..');
+const SUPPORTED_VERSIONS = ['1.27', '1.37'];
+/**
+ * Namespaces that exist before dist/ is applied: Argo CD is installed by hand (README,
+ * bootstrapping), and its Applications live in its namespace.
+ */
+const PREINSTALLED_NAMESPACES = ['argocd'];
+
+function option(name, envVar, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i >= 0 && process.argv[i + 1] && !process.argv[i + 1].startsWith('--')) { return process.argv[i + 1]; }
+  return process.env[envVar] || fallback;
+}
+const flag = name => process.argv.includes(`--${name}`);
+
+/** Every manifest of dist/<env>/, with the object(s) it holds. */
+function readEnvironment(env) {
+  const dir = path.join(root, 'dist', env);
+  const files = [];
+  for (const system of fs.readdirSync(dir).sort()) {
+    for (const name of fs.readdirSync(path.join(dir, system)).sort()) {
+      if (!name.endsWith('.yaml')) { continue; }
+      const file = path.join(dir, system, name);
+      const objects = parseAllDocuments(fs.readFileSync(file, 'utf8')).map(d => d.toJS()).filter(Boolean);
+      files.push({ file, rel: path.relative(root, file), objects });
+    }
+  }
+  return files;
+}
+
+const describe = o => `${o.kind}/${o.metadata?.name}`;
+
+function run(cmd, args, options = {}) {
+  return new Promise(resolve => {
+    const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = ''; let err = ''; let both = '';
+    child.stdout.on('data', d => { out += d; both += d; });
+    child.stderr.on('data', d => { err += d; both += d; });
+    child.on('close', code => resolve({ code, out, err, both }));
+  });
+}
+
+// ---------------------------------------------------------------- kube-score
+
+/** `kube-score score --output-format ci` over one environment; every WARNING/CRITICAL line is a finding. */
+async function kubeScore(bin, env, files) {
+  const res = await run(path.join(bin, 'kube-score'), ['score', '--output-format', 'ci', '--kubernetes-version', 'v1.27',
+    ...files.map(f => f.file)]);
+  const findings = [];
+  for (const line of res.out.split('\n')) {
+    const m = /^\[(WARNING|CRITICAL)\] (.*)$/.exec(line.trim());
+    if (m) { findings.push({ env, consumer: 'kube-score', message: `[${m[1]}] ${m[2]}` }); }
+  }
+  if (res.code !== 0 && findings.length === 0) {
+    findings.push({ env, consumer: 'kube-score', message: `exited ${res.code}: ${res.err.trim() || res.out.trim()}` });
+  }
+  return findings;
+}
+
+// ---------------------------------------------------------------- API server
+
+/** The CRD files (from `crdDir`) that define the custom kinds `files` use; a kind with no CRD is an error. */
+function crdsFor(crdDir, files) {
+  if (!fs.existsSync(crdDir)) {
+    throw new Error(`CRD folder ${crdDir} does not exist. Fix: point --crds (or FLEET_CRDS) at a folder of the upstream `
+      + 'CustomResourceDefinitions: prometheus-operator (example/prometheus-operator-crd/), Argo CD (manifests/crds/), '
+      + 'one CRD per file; ../shared/crds/SOURCES.md lists the exact upstream tags and paths');
+  }
+  const byKind = new Map();
+  for (const name of fs.readdirSync(crdDir).filter(n => /\.ya?ml$/.test(n))) {
+    const file = path.join(crdDir, name);
+    for (const crd of parseAllDocuments(fs.readFileSync(file, 'utf8')).map(d => d.toJS())) {
+      if (crd?.kind === 'CustomResourceDefinition') {
+        byKind.set(`${crd.spec.group}/${crd.spec.names.kind}`, { file, name: crd.metadata.name });
+      }
+    }
+  }
+  const needed = new Map();
+  for (const f of files) {
+    for (const o of f.objects) {
+      const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
+      if (!group.includes('.') || group.endsWith('.k8s.io') && !group.startsWith('gateway.networking')) { continue; }
+      const crd = byKind.get(`${group}/${o.kind}`);
+      if (!crd) {
+        throw new Error(`${f.rel}: ${o.apiVersion} ${o.kind} has no CustomResourceDefinition in ${crdDir}. Fix: add the `
+          + "upstream CRD file for it there (and to its SOURCES.md)");
+      }
+      needed.set(crd.name, crd.file);
+    }
+  }
+  return needed;
+}
+
+/** Which object an apply output line is about: `kind.group/name serverside-applied`. */
+const APPLIED = /^([a-z0-9.-]+)\/(\S+) serverside-applied$/;
+
+/**
+ * Which file and object an error line is about. kubectl names the file when it cannot decode
+ * it; the API server names the object as `(namespace/name; group/version, Kind=Kind)` or
+ * `Kind.group "name"`.
+ */
+function attribute(line, files, byName) {
+  const quoted = /"([^"]+\.yaml)"/.exec(line);
+  if (quoted) {
+    return { consumer: /^(unable to decode|error:)/.test(line) ? 'kubectl' : 'kube-apiserver', file: path.relative(root, quoted[1]) };
+  }
+  const typed = /\((?:[^/;\s]+\/)?([^;\s]+); [^,]+, Kind=(\w+)\)/.exec(line);
+  const named = /(\w+)(?:\.[\w.]+)? "([^"]+)" is (?:invalid|forbidden)/.exec(line);
+  const key = typed ? `${typed[2].toLowerCase()}/${typed[1]}` : named ? `${named[1].toLowerCase()}/${named[2]}` : undefined;
+  const f = key && byName.get(key);
+  return { consumer: 'kube-apiserver', file: f?.rel, object: f ? describe(f.objects[0]) : undefined };
+}
+
+/** Applies `files` and turns kubectl's errors and warnings into findings. */
+async function apply(kubectl, kubeconfig, cacheDir, env, version, files) {
+  if (files.length === 0) { return []; }
+  const byName = new Map();
+  for (const f of files) {
+    for (const o of f.objects) { byName.set(`${o.kind.toLowerCase()}/${o.metadata.name}`, f); }
+  }
+  const res = await run(kubectl, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, 'apply', '--server-side',
+    '--field-manager=fleet-verify', '--validate=strict', ...files.flatMap(f => ['-f', f.file])]);
+  const findings = [];
+  let pending = []; // warnings are printed before the line of the object they are about
+  for (const line of res.both.split('\n').map(l => l.trim()).filter(Boolean)) {
+    const applied = APPLIED.exec(line);
+    if (applied) {
+      const kind = applied[1].split('.')[0];
+      const f = byName.get(`${kind}/${applied[2]}`);
+      for (const w of pending) {
+        findings.push({ env, version, consumer: 'kube-apiserver', file: f?.rel, object: `${applied[1]}/${applied[2]}`, message: w });
+      }
+      pending = [];
+    } else if (line.startsWith('Warning:')) {
+      pending.push(line);
+    } else {
+      findings.push({ env, version, ...attribute(line, files, byName), message: line });
+    }
+  }
+  for (const w of pending) { findings.push({ env, version, consumer: 'kube-apiserver', message: w }); }
+  if (res.code !== 0 && findings.length === 0) {
+    findings.push({ env, version, consumer: 'kubectl', message: `exited ${res.code}: ${res.both.trim()}` });
+  }
+  return findings;
+}
+
+/** One environment on a fresh control plane of `version`. */
+async function applyEnvironment({ bin, version, env, files, crdDir, tmp }) {
+  const workDir = path.join(tmp, `${version}-${env}`);
+  const started = Date.now();
+  const cp = await startControlPlane({ bin, version, workDir });
+  const kubectl = path.join(bin, `kubectl-${version}`);
+  const cacheDir = path.join(workDir, 'kubectl-cache');
+  const findings = [];
+  try {
+    const crds = crdsFor(crdDir, files);
+    if (crds.size) {
+      const res = await run(kubectl, ['--kubeconfig', cp.kubeconfig, '--cache-dir', cacheDir, 'apply', '--server-side',
+        '--field-manager=fleet-verify', ...[...crds.values()].flatMap(f => ['-f', f])]);
+      if (res.code !== 0 || /Warning:/.test(res.err)) {
+        findings.push({ env, version, consumer: 'kube-apiserver', message: `installing CRDs: ${res.both.trim()}` });
+        return { findings, seconds: (Date.now() - started) / 1000 };
+      }
+      const wait = await run(kubectl, ['--kubeconfig', cp.kubeconfig, '--cache-dir', cacheDir, 'wait', '--for=condition=Established',
+        '--timeout=60s', ...[...crds.keys()].map(n => `crd/${n}`)]);
+      if (wait.code !== 0) {
+        findings.push({ env, version, consumer: 'kube-apiserver', message: `CRDs not established: ${wait.both.trim()}` });
+        return { findings, seconds: (Date.now() - started) / 1000 };
+      }
+    }
+    const rendered = new Set(files.flatMap(f => f.objects.filter(o => o.kind === 'Namespace').map(o => o.metadata.name)));
+    for (const ns of PREINSTALLED_NAMESPACES.filter(n => !rendered.has(n))) {
+      await run(kubectl, ['--kubeconfig', cp.kubeconfig, '--cache-dir', cacheDir, 'create', 'namespace', ns]);
+    }
+    const isNamespace = f => f.objects.every(o => o.kind === 'Namespace');
+    findings.push(...await apply(kubectl, cp.kubeconfig, cacheDir, env, version, files.filter(isNamespace)));
+    findings.push(...await apply(kubectl, cp.kubeconfig, cacheDir, env, version, files.filter(f => !isNamespace(f))));
+    const count = await run(kubectl, ['--kubeconfig', cp.kubeconfig, '--cache-dir', cacheDir, 'get', '--raw', '/readyz']);
+    if (count.code !== 0) { findings.push({ env, version, consumer: 'kube-apiserver', message: `not ready after apply: ${count.both}` }); }
+  } finally {
+    await cp.stop();
+  }
+  return { findings, seconds: (Date.now() - started) / 1000 };
+}
+
+// ---------------------------------------------------------------- main
+
+function formatFinding(f) {
+  const where = [f.env, f.version && `k8s ${f.version}`, f.file, f.object].filter(Boolean).join(' ');
+  return `  FAIL ${where} [${f.consumer}] ${f.message}`;
+}
+
+async function main() {
+  const crdDir = path.resolve(root, option('crds', 'FLEET_CRDS', '../shared/crds'));
+  const versions = option('versions', 'FLEET_K8S_VERSIONS', SUPPORTED_VERSIONS.join(',')).split(',');
+  for (const v of versions) {
+    if (!SUPPORTED_VERSIONS.includes(v)) {
+      throw new Error(`unknown API server version "${v}". Fix: use one of ${SUPPORTED_VERSIONS.join(', ')} (tools/kubernetes-<version>/ pins each)`);
+    }
+  }
+  const envs = option('envs', 'FLEET_ENVS', fs.readdirSync(path.join(root, 'dist')).sort().join(',')).split(',');
+  const only = option('only', 'FLEET_VERIFY_ONLY', 'kube-score,promtool,apiserver').split(',');
+  const started = Date.now();
+
+  console.log('verify: building or reusing the pinned tools (tools/build.sh)');
+  const bin = execFileSync(path.join(root, 'tools', 'build.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-verify-'));
+  const findings = [];
+  const lines = [];
+  try {
+    const manifests = Object.fromEntries(envs.map(env => [env, readEnvironment(env)]));
+
+    if (only.includes('kube-score')) {
+      for (const env of envs) {
+        const found = await kubeScore(bin, env, manifests[env]);
+        findings.push(...found);
+        lines.push(`kube-score      ${env.padEnd(11)} ${manifests[env].length} files: ${found.length ? `${found.length} finding(s)` : 'nothing at WARNING or above'}`);
+      }
+    }
+
+    if (only.includes('promtool')) {
+      const { verifyAlerts } = require('./promtool');
+      const res = await verifyAlerts({ promtool: path.join(bin, 'promtool'), distDir: path.join(root, 'dist'), testDir: path.join(root, 'test', 'alerts') });
+      findings.push(...res.findings.map(f => ({ ...f, consumer: 'promtool' })));
+      lines.push(`promtool        ${res.summary}`);
+    }
+
+    if (only.includes('apiserver')) {
+      for (const version of versions) {
+        for (const env of envs) {
+          const res = await applyEnvironment({ bin, version, env, files: manifests[env], crdDir, tmp })
+            .catch(e => ({ seconds: 0, findings: [{ env, version, consumer: 'kube-apiserver', message: e.message }] }));
+          findings.push(...res.findings);
+          const objects = manifests[env].reduce((n, f) => n + f.objects.length, 0);
+          lines.push(`kube-apiserver  ${version} ${env.padEnd(11)} ${objects} objects applied in ${res.seconds.toFixed(1)} s: ${res.findings.length ? `${res.findings.length} finding(s)` : 'no error, no warning'}`);
+        }
+      }
+    }
+  } finally {
+    if (flag('keep')) { console.log(`verify: kept ${tmp}`); } else { fs.rmSync(tmp, { recursive: true, force: true }); }
+  }
+
+  console.log(lines.map(l => `  ${l}`).join('\n'));
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (findings.length) {
+    console.log(findings.map(formatFinding).join('\n'));
+    console.log(`verify: ${findings.length} finding(s) in ${seconds} s`);
+    process.exitCode = 1;
+  } else {
+    console.log(`verify: every consumer accepts dist/ (${seconds} s)`);
+  }
+}
+
+module.exports = { applyEnvironment, crdsFor, kubeScore, readEnvironment };
+
+if (require.main === module) {
+  main().catch(e => {
+    console.error(`verify: ${e.message}`);
+    process.exitCode = 2;
+  });
+}
