@@ -56,7 +56,7 @@ describe('Argo CD applications', () => {
         } else {
           expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
           // Cascade delete only for system apps, never the root.
-          expect(app.metadata.finalizers).toEqual(name === 'fleet' ? undefined : ['resources-finalizer.argocd.argoproj.io']);
+          expect(app.metadata.finalizers).toEqual(name === 'fleet' ? undefined : ['resources-finalizer.argocd.argoproj.io/foreground']);
         }
       }
     }

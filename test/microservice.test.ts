@@ -113,7 +113,7 @@ describe('Microservice', () => {
     });
   });
 
-  test('PDB: minAvailable or maxUnavailable over the workload selector; none in dev', () => {
+  test('PDB: minAvailable or maxUnavailable over the workload selector; in dev only maxUnavailable 1, when autoscaled', () => {
     const chart = testChart();
     new Microservice(chart, 'web', webProps({ disruptionBudget: { minAvailable: 1 } }));
     const p = find(objects(chart), 'PodDisruptionBudget', 'web');
@@ -121,8 +121,34 @@ describe('Microservice', () => {
     expect(p.spec.selector.matchLabels).toEqual(find(objects(chart), 'Deployment', 'web').spec.selector.matchLabels);
 
     const dev = testChart('dev');
-    new Microservice(dev, 'web', webProps({ autoscaling: { minReplicas: 1, maxReplicas: 2, cpuUtilization: 70 } }));
-    expect(objects(dev).some(o => o.kind === 'PodDisruptionBudget')).toBe(false);
+    new Microservice(dev, 'web', webProps({ autoscaling: { minReplicas: 1, maxReplicas: 2, cpuUtilization: 70 }, disruptionBudget: { minAvailable: 1 } }));
+    expect(find(objects(dev), 'PodDisruptionBudget', 'web').spec).toEqual(expect.objectContaining({ maxUnavailable: 1 }));
+    const single = testChart('dev');
+    new Microservice(single, 'web', webProps({ autoscaling: undefined, replicas: 1 }));
+    expect(objects(single).some(o => o.kind === 'PodDisruptionBudget')).toBe(false);
+  });
+
+  test('kube-score exceptions are kube-score/ignore annotations with a reason, only where the choice is made', () => {
+    const dev = testChart('dev');
+    new Microservice(dev, 'web', webProps({ autoscaling: { minReplicas: 1, maxReplicas: 3, cpuUtilization: 70 } }));
+    const deployment = find(objects(dev), 'Deployment', 'web').metadata.annotations;
+    expect(deployment['kube-score/ignore']).toBe('deployment-has-host-podantiaffinity');
+    expect(deployment['kube-score.fleet.dev/deployment-has-host-podantiaffinity']).toMatch(/topology spread constraint on kubernetes.io\/hostname/);
+    const hpa = find(objects(dev), 'HorizontalPodAutoscaler', 'web').metadata.annotations;
+    expect(hpa['kube-score/ignore']).toBe('horizontalpodautoscaler-replicas');
+    expect(hpa['kube-score.fleet.dev/horizontalpodautoscaler-replicas']).toMatch(/dev scales down to one replica by design/);
+
+    const single = testChart('dev');
+    new Microservice(single, 'web', webProps({ autoscaling: undefined, replicas: 1 }));
+    expect(find(objects(single), 'Deployment', 'web').metadata.annotations).toMatchObject({
+      'kube-score/ignore': 'deployment-replicas',
+      'kube-score.fleet.dev/deployment-replicas': expect.stringMatching(/dev runs single replicas by design/),
+    });
+
+    const production = testChart('production');
+    new Microservice(production, 'web', webProps());
+    expect(find(objects(production), 'HorizontalPodAutoscaler', 'web').metadata.annotations?.['kube-score/ignore']).toBeUndefined();
+    expect(find(objects(production), 'Deployment', 'web').metadata.annotations['kube-score/ignore']).toBe('deployment-has-host-podantiaffinity');
   });
 
   test('NetworkPolicy: default deny both ways, DNS, ingress controller, monitoring, typed peers, CIDRs', () => {

@@ -55,10 +55,10 @@ describe('NovaCron (document 001) in production', () => {
     expect(rules.find((r: any) => r.alert === 'NovaCronHighResponseTime').expr).toMatch(/> 2$/);
     expect(rules.find((r: any) => r.alert === 'NovaCronDWCPLatencyHigh').expr).toMatch(/> 100$/);
   });
-  test('dev runs a single replica without PDB; staging stays HA', () => {
+  test('dev scales down to a single replica, with a PDB that never blocks a drain; staging stays HA', () => {
     const devHpa = get('dev/novacron', 'HorizontalPodAutoscaler', 'api-server').spec;
     expect(devHpa.minReplicas).toBe(1);
-    expect(objects.some(o => o.dir === 'dev/novacron' && o.kind === 'PodDisruptionBudget')).toBe(false);
+    expect(get('dev/novacron', 'PodDisruptionBudget', 'api-server').spec).toMatchObject({ maxUnavailable: 1 });
     expect(get('staging/novacron', 'HorizontalPodAutoscaler', 'api-server-blue').spec.minReplicas).toBeGreaterThanOrEqual(2);
   });
 });
@@ -151,7 +151,9 @@ describe('AriaForge (document 002) in production', () => {
     expect(get(dir, 'Service', 'backend').spec.ports[0]).toMatchObject({ port: 80, targetPort: 'http' });
     expect(c.resources.requests).toMatchObject({ cpu: '250m', memory: '512Mi' });
     expect(c.resources.limits).toMatchObject({ cpu: '500m', memory: '1Gi' });
-    expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/health' }, initialDelaySeconds: 30, periodSeconds: 10 });
+    // The document's liveness GET /health is the readiness endpoint; kube-score (pod-probes-identical)
+    // refuses that, so liveness checks the port with the document's timing instead.
+    expect(c.livenessProbe).toMatchObject({ tcpSocket: { port: 'http' }, initialDelaySeconds: 30, periodSeconds: 10 });
     expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/health' }, initialDelaySeconds: 5, periodSeconds: 5 });
     expect(c.volumeMounts).toContainEqual({ name: 'audio-storage', mountPath: '/app/audio' });
     expect(c.env.map((e: any) => e.name).sort()).toEqual(['ANTHROPIC_API_KEY', 'DB_PASSWORD', 'OPENAI_API_KEY', 'SECRET_KEY']);

@@ -12,7 +12,9 @@ import { SYNC_WAVE_ANNOTATION } from './sync-waves';
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 
 /** Deleting an Application with this finalizer deletes its resources too. */
-const CASCADE_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+// The domain-qualified form of Argo CD's foreground cascade finalizer: the bare
+// `resources-finalizer.argocd.argoproj.io` draws an API server warning since Kubernetes 1.35.
+const CASCADE_FINALIZER = 'resources-finalizer.argocd.argoproj.io/foreground';
 
 /** How often and how patiently Argo CD retries a failed sync. */
 export interface SyncRetry {

@@ -1,6 +1,7 @@
 import { looksSecret } from '../config/secret-names';
 import { isValidLabelValue } from '../core/labels';
 import { LabelIndex, SelectorIndex, selects } from '../core/selectors';
+import { kubeScoreIgnores } from './kube-score-ignore';
 import { schemaErrors } from './schema-validation';
 import { fieldSource, isKnownKind, unknownFields } from './unknown-fields';
 
@@ -117,8 +118,12 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
   for (const m of manifests) {
     const o = m.object;
     const id = `${o.kind}/${o.metadata?.name}`;
-    const exemptions = Object.fromEntries(Object.entries(o.metadata?.annotations ?? {})
-      .filter(([k]) => k.startsWith(EXEMPT_PREFIX)).map(([k, v]) => [k.slice(EXEMPT_PREFIX.length), String(v)]));
+    // A check kube-score is told to skip (with our recorded reason) is skipped here too.
+    const exemptions: Record<string, string> = {
+      ...Object.fromEntries(kubeScoreIgnores(o.metadata?.annotations)),
+      ...Object.fromEntries(Object.entries(o.metadata?.annotations ?? {})
+        .filter(([k]) => k.startsWith(EXEMPT_PREFIX)).map(([k, v]) => [k.slice(EXEMPT_PREFIX.length), String(v)])),
+    };
     const report = (check: string, message: string, fix: string) =>
       findings.push({ file: m.file, object: id, check, message, fix, ...(exemptions[check] ? { exemptBecause: exemptions[check] } : {}) });
     const system = systems.get(m.file.split('/').slice(0, 2).join('/'))!;
@@ -191,8 +196,8 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
         const uid = sc.runAsUser ?? pod.securityContext?.runAsUser;
         const gid = sc.runAsGroup ?? pod.securityContext?.runAsGroup;
         if (!(uid > 10000) || !(gid > 10000)) { report('container-security-context-user-group-id', `${where} runs as uid ${uid} gid ${gid}`, 'run as a user and group above 10000'); }
-        if (c.readinessProbe && c.livenessProbe && JSON.stringify(c.readinessProbe) === JSON.stringify(c.livenessProbe)) {
-          report('pod-probes', `${where} has identical readiness and liveness probes`, 'give liveness its own endpoint or timing');
+        if (c.readinessProbe && c.livenessProbe && probesCheckSameThing(c.readinessProbe, c.livenessProbe)) {
+          report('pod-probes-identical', `${where} has readiness and liveness probes that check the same endpoint`, 'give liveness its own endpoint, or make it a TCP check');
         }
         const names = (c.env ?? []).map((e: any) => e.name);
         if (new Set(names).size !== names.length) { report('environment-variable-key-duplication', `${where} sets an env var twice`, 'remove the duplicate'); }
@@ -283,6 +288,19 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
     }
   }
   return findings;
+}
+
+/**
+ * kube-score's pod-probes-identical, as kube-score judges it: the same HTTP path and port, the
+ * same TCP port, or the same command. Timing does not count.
+ */
+function probesCheckSameThing(r: any, l: any): boolean {
+  // kube-score compares ports as numbers and reads a named port as 0.
+  const portNumber = (p: unknown) => (typeof p === 'number' ? p : 0);
+  if (r.httpGet && l.httpGet) { return r.httpGet.path === l.httpGet.path && portNumber(r.httpGet.port) === portNumber(l.httpGet.port); }
+  if (r.tcpSocket && l.tcpSocket) { return r.tcpSocket.port === l.tcpSocket.port; }
+  if (r.exec && l.exec) { return JSON.stringify(r.exec.command) === JSON.stringify(l.exec.command); }
+  return false;
 }
 
 /** The findings that fail a synth: every one not exempted. */

@@ -130,7 +130,7 @@ export class StatefulService extends Construct implements INetworkEndpoint {
         secretEnv: props.exporter.secretEnv,
         probes: {
           readiness: { path: '/', port: 'metrics', periodSeconds: 10 },
-          liveness: { path: '/', port: 'metrics', periodSeconds: 30 },
+          liveness: { tcp: true, port: 'metrics', periodSeconds: 30 },
         },
       }, 'exporter-writable');
       containers.push(exporter);

@@ -78,7 +78,7 @@ export function ariaforge(scope: Construct, env: Environment): SystemChart {
     ports: [{ name: 'http', containerPort: 8000, servicePort: 80 }],
     resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
     probes: {
-      liveness: { path: '/health', initialDelaySeconds: 30, periodSeconds: 10 },
+      liveness: { tcp: true, initialDelaySeconds: 30, periodSeconds: 10 },
       readiness: { path: '/health', initialDelaySeconds: 5, periodSeconds: 5 },
     },
     envFrom: [config],
@@ -103,7 +103,7 @@ export function ariaforge(scope: Construct, env: Environment): SystemChart {
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
     probes: {
       readiness: { path: '/', periodSeconds: 10 },
-      liveness: { path: '/', periodSeconds: 30, failureThreshold: 5 },
+      liveness: { tcp: true, periodSeconds: 30, failureThreshold: 5 },
     },
     env: {
       NEXT_PUBLIC_API_URL: `https://${env.host(ARIAFORGE.hosts.api)}`,

@@ -62,7 +62,7 @@ export function domainRunner(scope: Construct, env: Environment): SystemChart {
     probes: {
       startup: { path: '/health', periodSeconds: 5, failureThreshold: 24 },
       readiness: { path: '/health', periodSeconds: 10 },
-      liveness: { path: '/health', periodSeconds: 30, failureThreshold: 5 },
+      liveness: { tcp: true, periodSeconds: 30, failureThreshold: 5 },
     },
     envFrom: [config],
     secretEnv: {
@@ -82,7 +82,7 @@ export function domainRunner(scope: Construct, env: Environment): SystemChart {
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
     probes: {
       readiness: { path: '/dashboard', periodSeconds: 10 },
-      liveness: { path: '/dashboard', periodSeconds: 30, failureThreshold: 5 },
+      liveness: { tcp: true, periodSeconds: 30, failureThreshold: 5 },
     },
     envFrom: [config],
     secretEnv: { DATABASE_PASSWORD: dbSecret.key('password') },

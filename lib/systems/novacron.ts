@@ -101,7 +101,7 @@ export function novacron(scope: Construct, env: Environment): SystemChart {
     image: imageOf(chart, NOVACRON.system, 'postgres-exporter'),
     ports: [{ name: 'metrics', containerPort: 9187 }],
     resources: exporterResources,
-    probes: { readiness: { path: '/', port: 'metrics' }, liveness: { path: '/', port: 'metrics', periodSeconds: 30 } },
+    probes: { readiness: { path: '/', port: 'metrics' }, liveness: { tcp: true, port: 'metrics', periodSeconds: 30 } },
     env: {
       DATA_SOURCE_URI: `${stores.postgres.replace(/\.0\/29$/, '.2')}:5432/novacron?sslmode=require`,
       DATA_SOURCE_USER: 'novacron_monitor',
@@ -115,7 +115,7 @@ export function novacron(scope: Construct, env: Environment): SystemChart {
     image: imageOf(chart, NOVACRON.system, 'redis-exporter'),
     ports: [{ name: 'metrics', containerPort: 9121 }],
     resources: exporterResources,
-    probes: { readiness: { path: '/health', port: 'metrics' }, liveness: { path: '/health', port: 'metrics', periodSeconds: 30 } },
+    probes: { readiness: { path: '/health', port: 'metrics' }, liveness: { tcp: true, port: 'metrics', periodSeconds: 30 } },
     env: { REDIS_ADDR: `redis://${stores.redis.replace(/\.0\/29$/, '.2')}:6379` },
     secretEnv: { REDIS_PASSWORD: secrets.key('REDIS_AUTH') },
     metrics: { port: 'metrics', interval: '30s' },

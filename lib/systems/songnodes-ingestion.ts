@@ -117,7 +117,7 @@ export function songnodesIngestion(chart: SystemChart, env: Environment): Ingest
   const queueSecrets = { RABBITMQ_PASSWORD: secrets.key('RABBITMQ_PASSWORD'), REDIS_PASSWORD: secrets.key('REDIS_PASSWORD') };
   const workerProbes = {
     readiness: { path: '/health', port: 'metrics' },
-    liveness: { path: '/health', port: 'metrics', periodSeconds: 30, failureThreshold: 5 },
+    liveness: { tcp: true, port: 'metrics', periodSeconds: 30, failureThreshold: 5 },
   };
 
   const scraper = new Worker(chart, 'scraper-1001tracklists', {
@@ -154,7 +154,7 @@ export function songnodesIngestion(chart: SystemChart, env: Environment): Ingest
     resources: guaranteed('1500m', '1536Mi'),
     env: { DATABASE_HOST: 'postgres', DATABASE_PORT: '5432', DATABASE_NAME: 'musicdb', DATABASE_USER: 'songnodes', REDIS_HOST: 'redis', REDIS_PORT: '6379', DB_POOL_SIZE: '20' },
     secretEnv: { DATABASE_PASSWORD: secrets.key('POSTGRES_PASSWORD'), REDIS_PASSWORD: secrets.key('REDIS_PASSWORD') },
-    probes: { readiness: { path: '/health', periodSeconds: 10 }, liveness: { path: '/health', periodSeconds: 30, failureThreshold: 5 } },
+    probes: { readiness: { path: '/health', periodSeconds: 10 }, liveness: { tcp: true, periodSeconds: 30, failureThreshold: 5 } },
     disruptionBudget: { minAvailable: 1 },
     metrics: { interval: '30s' },
   });

@@ -73,7 +73,7 @@ export function songnodes(scope: Construct, env: Environment): SystemChart {
     component: 'frontend',
     ports: [{ name: 'http', containerPort: 8080, servicePort: 80 }],
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
-    probes: { readiness: { path: '/', periodSeconds: 10 }, liveness: { path: '/', periodSeconds: 30, failureThreshold: 5 } },
+    probes: { readiness: { path: '/', periodSeconds: 10 }, liveness: { tcp: true, periodSeconds: 30, failureThreshold: 5 } },
     writablePaths: ['/tmp', '/var/cache/nginx'],
     autoscaling: scaling('frontend', { cpuUtilization: 70, memoryUtilization: 80 }),
     disruptionBudget: common.disruptionBudget,

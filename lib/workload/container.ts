@@ -251,8 +251,19 @@ function renderProbe(probe: HttpProbeSpec): k8s.Probe {
   };
 }
 
+/**
+ * Whether two probes check the same thing, as kube-score's pod-probes-identical judges it:
+ * the same HTTP path and port, the same TCP port, or the same command. Timing does not
+ * count: a liveness probe on the readiness endpoint restarts pods whenever a dependency of
+ * that endpoint is slow, however long its period.
+ */
 function sameProbe(a: HttpProbeSpec, b: HttpProbeSpec): boolean {
-  return JSON.stringify(renderProbe(a)) === JSON.stringify(renderProbe(b));
+  const port = (p: HttpProbeSpec) => p.port ?? 'http';
+  // kube-score reads a named port as 0, so the same path on two named ports counts as the same.
+  if (a.path !== undefined && b.path !== undefined) { return a.path === b.path; }
+  if (a.tcp && b.tcp) { return port(a) === port(b); }
+  if (a.exec && b.exec) { return a.exec.join('\0') === b.exec.join('\0'); }
+  return false;
 }
 
 /** Non-root user and group (> 10000, so they never collide with a host's users). */
@@ -308,8 +319,8 @@ export function renderContainer(
       checkProbe(scope, 'startup', startup, portNames);
     }
     if (sameProbe(readiness, liveness)) {
-      fail(scope, `readiness and liveness probes are identical (${readiness.path ? `GET ${readiness.path}` : readiness.exec ? readiness.exec.join(' ') : 'TCP'})`,
-        'give liveness its own endpoint or a longer period and delay, so a failing dependency takes the pod out of rotation instead of restarting it');
+      fail(scope, `readiness and liveness probes check the same thing (${readiness.path ? `GET ${readiness.path}` : readiness.exec ? readiness.exec.join(' ') : `TCP port "${readiness.port ?? 'http'}"`})`,
+        'give liveness its own endpoint (e.g. "/health/live"), or make it a TCP check on the port ({ tcp: true }), so a failing dependency takes the pod out of rotation instead of restarting it');
     }
   }
 

@@ -5,6 +5,7 @@ import { Environment } from '../environments/environment';
 import { checkPositiveInt } from '../core/checks';
 import { fail } from '../core/errors';
 import { namespacedMeta } from '../core/metadata';
+import { ignoreKubeScoreCheck } from '../policy/kube-score-ignore';
 import { DisruptionBudget, DisruptionSpec } from '../disruption/disruption-budget';
 import { RenderedContainer } from './container';
 import { renderPodSpec } from './pod';
@@ -52,7 +53,7 @@ export interface AvailabilitySpec {
 /**
  * Applies the environment's availability rules to a stateless workload: highly available
  * environments default to 2 replicas, refuse fewer, and always get a PDB; others default
- * to 1 replica and get none (a PDB over one pod only blocks drains).
+ * to 1 replica, and get a `maxUnavailable: 1` PDB only when autoscaled.
  */
 export function availabilityFor(scope: Construct, spec: AvailabilitySpec): { replicas?: number; disruption?: DisruptionSpec } {
   const env = Environment.of(scope);
@@ -66,7 +67,10 @@ export function availabilityFor(scope: Construct, spec: AvailabilitySpec): { rep
     fail(scope, `${spec.autoscaling ? 'autoscaling.minReplicas' : 'replicas'} is ${minReplicas} in ${env.name}, which must be highly available`,
       'run at least 2 replicas so a node loss or drain never takes the service down');
   }
-  return { replicas, disruption: ha ? (spec.disruptionBudget ?? { maxUnavailable: 1 }) : undefined };
+  // Outside HA, an autoscaled workload still gets a PDB that lets one pod go at a time: it
+  // never blocks a drain, and keeps a scaled-up service from losing every pod at once.
+  const disruption = ha ? (spec.disruptionBudget ?? { maxUnavailable: 1 }) : spec.autoscaling ? { maxUnavailable: 1 } : undefined;
+  return { replicas, disruption };
 }
 
 /** A Deployment with, optionally, its HorizontalPodAutoscaler and PodDisruptionBudget. */
@@ -110,6 +114,17 @@ export class DeploymentWorkload extends Construct {
       },
     });
 
+    if (spread) {
+      ignoreKubeScoreCheck(this.deployment, 'deployment-has-host-podantiaffinity',
+        'pods are spread by a DoNotSchedule topology spread constraint on kubernetes.io/hostname, which is stronger than a preferred podAntiAffinity');
+    }
+    if (!props.autoscaling && this.minReplicas < 2) {
+      const env = Environment.of(this);
+      ignoreKubeScoreCheck(this.deployment, 'deployment-replicas', this.minReplicas === 0
+        ? 'scaled to zero on purpose (an idle blue/green color): it serves no traffic'
+        : `${env.name} runs single replicas by design (highAvailability: false); highly available environments refuse fewer than 2`);
+    }
+
     if (props.autoscaling) {
       this.autoscaler = new Autoscaler(this, 'autoscaler', {
         ...props.autoscaling,
@@ -117,6 +132,10 @@ export class DeploymentWorkload extends Construct {
         labels: props.labels,
         target: { apiVersion: k8s.KubeDeployment.GVK.apiVersion, kind: k8s.KubeDeployment.GVK.kind, name: props.name },
       });
+      if (props.autoscaling.minReplicas < 2) {
+        ignoreKubeScoreCheck(this.autoscaler.hpa, 'horizontalpodautoscaler-replicas',
+          `${Environment.of(this).name} scales down to one replica by design (highAvailability: false); highly available environments refuse a minimum below 2`);
+      }
     }
     if (props.disruption) {
       this.disruptionBudget = new DisruptionBudget(this, 'disruption-budget', {
