@@ -113,6 +113,9 @@ async function startControlPlane({ bin, version, workDir }) {
     '--service-cluster-ip-range=10.96.0.0/16',
     // No kubelet and a loopback address: nothing to publish as the kubernetes Service's endpoints.
     '--endpoint-reconciler-type=none',
+    // As in every real cluster (kubeadm's default): privileged pods are allowed by the
+    // server, so that Pod Security admission is what judges them.
+    '--allow-privileged=true',
     '--profiling=false', '--v=1',
   ], apiLog);
 

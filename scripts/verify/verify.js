@@ -125,7 +125,7 @@ const APPLIED = /^([a-z0-9.-]+)\/(\S+) serverside-applied$/;
 function attribute(line, files, byName) {
   const quoted = /"([^"]+\.yaml)"/.exec(line);
   if (quoted) {
-    return { consumer: /^(unable to decode|error:)/.test(line) ? 'kubectl' : 'kube-apiserver', file: path.relative(root, quoted[1]) };
+    return { consumer: /^(unable to decode|error:|resource mapping not found)/.test(line) ? 'kubectl' : 'kube-apiserver', file: path.relative(root, quoted[1]) };
   }
   const typed = /\((?:[^/;\s]+\/)?([^;\s]+); [^,]+, Kind=(\w+)\)/.exec(line);
   const named = /(\w+)(?:\.[\w.]+)? "([^"]+)" is (?:invalid|forbidden)/.exec(line);
@@ -206,6 +206,65 @@ async function applyEnvironment({ bin, version, env, files, crdDir, tmp }) {
   return { findings, seconds: (Date.now() - started) / 1000 };
 }
 
+// ---------------------------------------------------------------- self-test
+
+const FIXTURES = path.join(root, 'test', 'verify-fixtures');
+
+/** The manifests of one fixture folder, each with the finding its first line expects. */
+function readFixtures(dir) {
+  return fs.readdirSync(dir).filter(n => n.endsWith('.yaml')).sort().map(name => {
+    const file = path.join(dir, name);
+    const text = fs.readFileSync(file, 'utf8');
+    const expect = /^# expect (nothing|([\w-]+): (.*))$/m.exec(text.split('\n')[0]);
+    if (!expect) { throw new Error(`${path.relative(root, file)}: the first line must be "# expect <consumer>: <regex>" or "# expect nothing"`); }
+    return {
+      file, rel: path.relative(root, file),
+      objects: parseAllDocuments(text).map(d => d.toJS()).filter(Boolean),
+      expect: expect[1] === 'nothing' ? undefined : { consumer: expect[2], pattern: new RegExp(expect[3]) },
+    };
+  });
+}
+
+/** Problems with one consumer's answers to the fixtures: a missed refusal, or an unexpected one. */
+function compareWithFixtures(fixtures, findings, consumer) {
+  const problems = [];
+  for (const f of fixtures) {
+    const mine = findings.filter(x => x.file === f.rel || (!x.file && f.expect && f.expect.pattern.test(x.message)));
+    if (f.expect && !mine.some(x => x.consumer === f.expect.consumer && f.expect.pattern.test(x.message))) {
+      problems.push(`${f.rel} was not refused by ${f.expect.consumer} as /${f.expect.pattern.source}/ `
+        + `(${consumer} said: ${mine.map(x => `[${x.consumer}] ${x.message}`).join(' | ') || 'nothing'})`);
+    }
+    if (!f.expect && mine.length) { problems.push(`${f.rel} should pass, but: ${mine.map(x => x.message).join(' | ')}`); }
+  }
+  return problems;
+}
+
+/** Runs every step on the known-bad fixtures; returns what the steps failed to catch. */
+async function selfTest({ bin, versions, crdDir, tmp, only }) {
+  const problems = [];
+  if (only.includes('kube-score')) {
+    const fixtures = readFixtures(path.join(FIXTURES, 'kube-score'));
+    const found = await kubeScore(bin, 'fixture', fixtures);
+    problems.push(...compareWithFixtures(fixtures, found.map(x => ({ ...x, file: fixtures.find(f => x.message.includes(`${f.objects[0].metadata.name}/`))?.rel })), 'kube-score'));
+  }
+  if (only.includes('promtool')) {
+    const { verifyAlerts } = require('./promtool');
+    const distDir = path.join(FIXTURES, 'promtool');
+    const fixtures = readFixtures(path.join(distDir, 'fixture', 'shop'));
+    const empty = fs.mkdtempSync(path.join(tmp, 'no-unit-tests-'));
+    const res = await verifyAlerts({ promtool: path.join(bin, 'promtool'), distDir, testDir: empty });
+    problems.push(...compareWithFixtures(fixtures, res.findings.map(x => ({ ...x, consumer: 'promtool', file: x.file && path.relative(root, path.resolve(root, x.file)) })), 'promtool'));
+  }
+  if (only.includes('apiserver')) {
+    const fixtures = readFixtures(path.join(FIXTURES, 'apiserver'));
+    for (const version of versions) {
+      const res = await applyEnvironment({ bin, version, env: 'fixture', files: fixtures, crdDir, tmp: path.join(tmp, 'self-test') });
+      problems.push(...compareWithFixtures(fixtures, res.findings, `kube-apiserver ${version}`).map(p => `k8s ${version}: ${p}`));
+    }
+  }
+  return problems;
+}
+
 // ---------------------------------------------------------------- main
 
 function formatFinding(f) {
@@ -231,6 +290,12 @@ async function main() {
   const findings = [];
   const lines = [];
   try {
+    // First the known-bad fixtures: a step that no longer catches them must not pass dist/.
+    const missed = await selfTest({ bin, versions, crdDir, tmp, only });
+    if (missed.length) {
+      throw new Error(`self-test: the verify steps no longer catch what they must:\n  ${missed.join('\n  ')}`);
+    }
+    lines.push(`self-test       every known-bad fixture in test/verify-fixtures/ refused by its consumer`);
     const manifests = Object.fromEntries(envs.map(env => [env, readEnvironment(env)]));
 
     if (only.includes('kube-score')) {
