@@ -1,6 +1,9 @@
+import { spawnSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parse } from 'yaml';
 import { replaceDirectory } from '../lib/render/manifest-writer';
 
 const { FleetPolicyValidation } = require('../scripts/policy-plugin');
@@ -80,5 +83,45 @@ describe('cdk8s validation plugin', () => {
   test('passes a clean namespace', async () => {
     const { status } = await runPlugin({ 'dev/x/namespace-x.yaml': { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } } });
     expect(status).toBe('success');
+  });
+});
+
+describe('npx cdk8s synth', () => {
+  const root = path.join(__dirname, '..');
+  /** A digest of every file of the committed dist/: names and contents. */
+  const digest = () => {
+    const files = tree(path.join(root, 'dist'));
+    return crypto.createHash('sha256').update(JSON.stringify(Object.entries(files).sort())).digest('hex');
+  };
+
+  test("writes into a scratch folder, never dist/: a failing app leaves dist/ byte-identical and says so", () => {
+    // cdk8s-cli empties its output folder first; that folder must not be dist/.
+    const config = parse(fs.readFileSync(path.join(root, 'cdk8s.yaml'), 'utf8'));
+    expect(path.resolve(root, config.output)).not.toBe(path.resolve(root, 'dist'));
+    const before = digest();
+    const app = `node -e "console.error('synth failed; dist/ was left as it was.'); process.exit(1)"`;
+    const r = spawnSync(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade', '--app', app],
+      { cwd: root, encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/dist\/ was left as it was/);
+    expect(digest()).toBe(before);
+  });
+
+  test('the plugin reports the gate result the app left, without gating again', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plugin-report-'));
+    const report = path.join(dir, 'fleet-policy-report.yaml');
+    fs.writeFileSync(report, 'dist: /x/dist\nobjects: 7\nexemptions:\n  - { file: a.yaml, object: Deployment/a, check: pod-probes, reason: because }\n');
+    const logs: string[] = [];
+    let status = '';
+    let details: any;
+    await new FleetPolicyValidation().validate({
+      manifests: [report],
+      logger: { log: (m: string) => logs.push(m) },
+      report: { addViolation: () => { throw new Error('no violation expected'); }, submit: (s: string, d: any) => { status = s; details = d; } },
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(status).toBe('success');
+    expect(details).toEqual({ objects: '7', exemptions: '1' });
+    expect(logs.join('\n')).toMatch(/EXEMPT a.yaml Deployment\/a \[pod-probes\] \(exempt: because\)/);
   });
 });

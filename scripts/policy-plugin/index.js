@@ -6,8 +6,24 @@ const path = require('path');
 const { parse } = require('yaml');
 const { bundle } = require('../bundle');
 
+/** The report main.ts leaves in the CLI's output folder (see POLICY_REPORT there). */
+const POLICY_REPORT = 'fleet-policy-report.yaml';
+
 class FleetPolicyValidation {
   async validate(context) {
+    // `npx cdk8s synth`: the app has already gated every object and written dist/; report its
+    // result instead of parsing and checking every manifest a second time.
+    const report = context.manifests.find(f => path.basename(f) === POLICY_REPORT);
+    if (report) {
+      const { dist, objects, exemptions } = parse(fs.readFileSync(report, 'utf8'));
+      if (exemptions.length) {
+        context.logger.log(`Declared exemptions:\n${exemptions.map(x => `EXEMPT ${x.file} ${x.object} [${x.check}] (exempt: ${x.reason})`).join('\n')}`);
+      }
+      context.logger.log(`The policy gate passed ${objects} objects, written to ${dist}`);
+      context.report.submit('success', { objects: String(objects), exemptions: String(exemptions.length) });
+      return;
+    }
+    // Any other manifests (e.g. a folder rendered elsewhere): gate them here.
     const { checkManifests, formatFindings } = require(await bundle('lib/policy/policy.ts'));
     // Manifests are <outdir>/<env>/<system>/<file>.yaml, wherever `cdk8s synth -o` put them.
     const manifests = context.manifests.map(file => {
