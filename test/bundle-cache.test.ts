@@ -4,6 +4,9 @@ const { bundle, root } = require('../scripts/bundle');
 
 // synth reuses its transpiled bundle while every input has the same content: a stale
 // bundle would render yesterday's manifests, so the rebuild on change is tested here.
+// Type-checking loads the compiler and the standard library: seconds on a busy machine.
+jest.setTimeout(60_000);
+
 describe('bundle cache', () => {
   const dir = path.join(root, '.build', `cache-test-${process.pid}`);
   const rel = (f: string) => path.relative(root, path.join(dir, f));

@@ -4,6 +4,9 @@ const { bundle, root, TypeCheckError } = require('../scripts/bundle');
 
 // Synth runs bundled code; esbuild alone would drop a misspelled prop silently. A changed
 // entry is type-checked first, and the error names the file, the line and the prop.
+// Type-checking loads the compiler and the standard library: seconds on a busy machine.
+jest.setTimeout(60_000);
+
 describe('no bundle from code that does not type-check', () => {
   const dir = path.join(root, '.build', `type-check-test-${process.pid}`);
   const rel = (f: string) => path.relative(root, path.join(dir, f));
