@@ -1,10 +1,11 @@
 // `npm run diff [-- --base <git-ref>]`: what the working tree's dist/ changes against a
 // commit (HEAD by default), object by object, as Markdown for a pull request.
+// `-- --comment <file> --link <url>` also writes the pull-request comment's version.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { diffTrees, ManifestTree, ObjectChange, RiskFlag, riskyChanges, toMarkdown } from '../lib/review/manifest-diff';
+import { diffTrees, fitComment, ManifestTree, ObjectChange, RiskFlag, riskyChanges, toMarkdown } from '../lib/review/manifest-diff';
 
 /** The manifests under `dir` at git `ref`, read in one `git cat-file --batch`. */
 export function readGitTree(root: string, ref: string, dir = 'dist'): Map<string, any> {
@@ -56,26 +57,45 @@ export interface Review {
 export function review(root: string, base: string): Review {
   const before: ManifestTree = readGitTree(root, base);
   const after: ManifestTree = readWorkingTree(root);
+  // An emptied dist/ (a failed render) would read as the removal of every object.
+  if (after.size === 0 && before.size > 0) {
+    throw new Error(`dist/ has no manifests in the working tree but ${before.size} at ${base}. Fix: run npm run synth`);
+  }
   const changes = diffTrees(before, after);
   const risks = riskyChanges(changes, before, after);
   return { changes, risks, markdown: toMarkdown(changes, risks, `Manifest changes: ${base} → working tree`) };
 }
 
-function parseArgs(args: string[]): { base: string } {
-  let base = 'HEAD';
+/** GitHub refuses comments over 65,536 characters; room is left for the workflow's marker line. */
+const COMMENT_LIMIT = 65_000;
+
+interface Args { base: string; comment?: string; link: string }
+
+function parseArgs(args: string[]): Args {
+  const out: Args = { base: 'HEAD', link: 'the job summary' };
+  const usage = 'Usage: npm run diff [-- --base <git-ref>] [--comment <file> [--link <url of the full review>]]';
   for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--base' && args[i + 1]) { base = args[++i]; } else if (a.startsWith('--base=')) { base = a.slice('--base='.length); } else {
-      throw new Error(`unknown argument "${a}". Usage: npm run diff [-- --base <git-ref>]`);
-    }
+    const [flag, inlineValue] = args[i].startsWith('--') && args[i].includes('=') ? args[i].split(/=(.*)/s) : [args[i], undefined];
+    const name = ({ '--base': 'base', '--comment': 'comment', '--link': 'link' } as const)[flag];
+    const v = inlineValue ?? args[i + 1];
+    if (!name || v === undefined || v === '') { throw new Error(`${name ? `${flag} needs a value` : `unknown argument "${args[i]}"`}. ${usage}`); }
+    if (inlineValue === undefined) { i++; }
+    out[name] = v;
   }
-  return { base };
+  return out;
 }
 
-/** Entry point for scripts/run-app.js. Exit 0 with or without changes; 2 on bad input. */
+/**
+ * Entry point for scripts/run-app.js: prints the review; with `--comment <file>`, also writes
+ * a version that fits a pull-request comment there. Exit 0 with or without changes; 2 on
+ * bad input or when the review cannot be made (so CI fails rather than posting nothing).
+ */
 export function run(args: string[]): void {
   try {
-    process.stdout.write(review(process.cwd(), parseArgs(args).base).markdown);
+    const a = parseArgs(args);
+    const { markdown } = review(process.cwd(), a.base);
+    if (a.comment) { fs.writeFileSync(a.comment, fitComment(markdown, COMMENT_LIMIT, a.link)); }
+    process.stdout.write(markdown);
   } catch (e) {
     console.error(`diff failed: ${(e as Error).message}`);
     process.exit(2);
