@@ -382,7 +382,7 @@ describe('risk flags', () => {
       ['production/shop NetworkPolicy/api-preview-smoke-test: removed: its pods lose this fence (open wider)']],
     // New: production only.
     ['an Ingress removed', t => t.delete(`${P}ingress-api.yaml`),
-      ['production/shop Ingress/api: removed in production: api.shop.example, www.shop.example no longer routed here']],
+      ['production/shop Ingress/api: removed in production: api.shop.example/, www.shop.example/ no longer routed here']],
     ['a host removed from an Ingress', t => { at(t, `${P}ingress-api.yaml`).spec.rules.pop(); },
       ['production/shop Ingress/api: host www.shop.example removed in production: it is no longer routed here']],
     ['replicas lowered to 0', t => { at(t, `${P}deployment-api.yaml`).spec.replicas = 0; },

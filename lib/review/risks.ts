@@ -39,8 +39,8 @@ export function riskyChanges(changes: readonly ObjectChange[], before: ManifestT
       }
       if (production && kind === 'HorizontalPodAutoscaler') { flag('removed in production: the workload no longer scales'); }
       if (production && ROUTES.has(kind)) {
-        const hosts = hostsOf(b);
-        flag(`removed in production: ${hosts.length ? hosts.join(', ') : 'its routes'} no longer routed here`);
+        const routes = routesOf(b);
+        flag(`removed in production: ${routes.length ? routes.join(', ') : 'its routes'} no longer routed here`);
       }
       if (production && kind === 'PodDisruptionBudget' && !allGone(b.spec?.selector, c.dir, before, after, true)) {
         flag('removed in production: voluntary disruptions (node drains, upgrades) are no longer limited');
@@ -100,6 +100,13 @@ function allGone(selector: any, dir: string, before: ManifestTree, after: Manife
 function hostsOf(o: any): string[] {
   const hosts: unknown[] = o?.kind === 'Ingress' ? (o.spec?.rules ?? []).map((r: any) => r.host) : o?.spec?.hostnames ?? [];
   return [...new Set(hosts.filter((h): h is string => typeof h === 'string'))];
+}
+
+/** What a removed route served: an Ingress's host and path pairs (`shop.example/api`), a route's hostnames. */
+function routesOf(o: any): string[] {
+  if (o?.kind !== 'Ingress') { return hostsOf(o); }
+  const routes = (o.spec?.rules ?? []).flatMap((r: any) => (r.http?.paths?.length ? r.http.paths : [{}]).map((p: any) => `${r.host ?? '(any host)'}${p.path ?? ''}`));
+  return [...new Set<string>(routes)];
 }
 
 function lowered(path: string, before: unknown, after: unknown, atZero: string): string[] {
