@@ -541,6 +541,12 @@ describe('the pull-request comment', () => {
     expect(cut).not.toContain('### production/s1');
     expect(cut.trimEnd().split('\n').pop()).toBe('_Not shown here (the comment would be too long): production/s1, production/s2. The whole review: https://ci/run_');
   });
+
+  test('risks too many for a comment are cut at a line, and it says so', () => {
+    const cut = fitComment(md(3, 100), 150, 'https://ci/run');
+    expect(cut.length).toBeLessThanOrEqual(150);
+    expect(cut).toBe('## t\n\n### ⚠️ Risky changes (1)\n\n- **a b**: c\n\n_The list above stops here (the comment would be too long): the whole review is at https://ci/run_\n');
+  });
 });
 
 describe('npm run diff against git', () => {

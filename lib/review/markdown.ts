@@ -101,25 +101,33 @@ export function toMarkdown(changes: readonly ObjectChange[], risks: readonly Ris
 
 /**
  * `markdown` cut to at most `limit` characters at a section boundary (GitHub refuses comments
- * over 65,536): the risks and the table always, then whole systems while they fit, then a
- * line naming the systems left out and where the full review is. No value is ever cut.
+ * over 65,536): the risks and the table, then whole systems while they fit, then a line
+ * naming the systems left out and where the full review is. No value is ever cut; only when
+ * the risks and table alone are too long are they cut, at a line, and said to be.
  */
 export function fitComment(markdown: string, limit: number, fullReview: string): string {
   if (markdown.length <= limit) { return markdown; }
   const sections = markdown.split(/\n(?=### )/);
-  let out = sections[0];
-  let i = 1;
-  // The risks section comes before the table, inside the first system-free sections.
-  while (i < sections.length && sections[i].startsWith('### ⚠️')) { out += `\n${sections[i++]}`; }
-  const left: string[] = [];
-  for (; i < sections.length; i++) {
-    const name = sections[i].split('\n')[0].slice(4);
-    const note = (n: string[]) => `\n_Not shown here (the comment would be too long): ${n.join(', ')}. The whole review: ${fullReview}_\n`;
-    if (left.length === 0 && (out + '\n' + sections[i] + note(sections.slice(i + 1).map(s => s.split('\n')[0].slice(4)))).length <= limit) {
-      out += `\n${sections[i]}`;
-    } else {
-      left.push(name);
+  // The risks section (which holds the table) belongs to the head; the rest are systems.
+  const systemsFrom = sections.findIndex((x, i) => i > 0 && !x.startsWith('### ⚠️'));
+  const head = sections.slice(0, systemsFrom < 0 ? sections.length : systemsFrom).join('\n');
+  const systems = systemsFrom < 0 ? [] : sections.slice(systemsFrom);
+  const title = (x: string) => x.split('\n')[0].slice('### '.length);
+  const note = (rest: string[]) => `\n_Not shown here (the comment would be too long): ${rest.join(', ')}. The whole review: ${fullReview}_\n`;
+  const names = systems.map(title);
+  if ((head + note(names)).length > limit) {
+    const shown: string[] = [];
+    const cut = `\n_The list above stops here (the comment would be too long): the whole review is at ${fullReview}_\n`;
+    for (const line of head.split('\n')) {
+      if ([...shown, line].join('\n').length + cut.length > limit) { break; }
+      shown.push(line);
     }
+    return `${shown.join('\n').replace(/\n+$/, '')}\n${cut}`;
   }
-  return left.length ? `${out.replace(/\n+$/, '')}\n${`\n_Not shown here (the comment would be too long): ${left.join(', ')}. The whole review: ${fullReview}_\n`}` : out;
+  let out = head;
+  let kept = 0;
+  while (kept < systems.length && (`${out}\n${systems[kept]}` + note(names.slice(kept + 1))).length <= limit) {
+    out += `\n${systems[kept++]}`;
+  }
+  return `${out.replace(/\n+$/, '')}\n${note(names.slice(kept))}`;
 }
