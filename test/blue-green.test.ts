@@ -3,7 +3,6 @@ import { BlueGreenSpec } from '../lib/bluegreen/blue-green';
 import { SMOKE_TEST_IMAGE } from '../lib/bluegreen/smoke-test';
 import { diffObjects } from '../lib/review/object-diff';
 import { promoted } from '../scripts/promote';
-import releases from '../lib/environments/releases.json';
 import { ReleaseManifest } from '../lib/environments/releases';
 import { find, kinds, objects, testChart, webProps } from './util';
 
@@ -125,22 +124,29 @@ describe('blue/green', () => {
 });
 
 describe('promote', () => {
-  const base = releases as ReleaseManifest;
+  // A release file of the tool's own, not the fleet's: its live colors change with every release.
+  const base: ReleaseManifest = {
+    dev: { shop: { web: { image: 'ghcr.io/acme/web:1.1.0' } } },
+    staging: { shop: { web: { active: 'green', blue: 'ghcr.io/acme/web:1.0.0', green: 'ghcr.io/acme/web:1.1.0' } } },
+    production: { shop: { web: { active: 'blue', blue: 'ghcr.io/acme/web:1.0.0', green: 'ghcr.io/acme/web:1.1.0' }, mailer: { image: 'ghcr.io/acme/mailer:2.0.0' } } },
+  };
   test('flips the live color; promoting twice restores the release', () => {
-    const once = promoted(base, 'production/songnodes/backend-api');
+    const once = promoted(base, 'production/shop/web');
     expect([once.from, once.to]).toEqual(['blue', 'green']);
-    expect((once.next.production.songnodes['backend-api'] as any).active).toBe('green');
-    const twice = promoted(once.next, 'production/songnodes/backend-api');
+    expect((once.next.production.shop.web as any).active).toBe('green');
+    expect(once.next.staging).toEqual(base.staging);
+    const twice = promoted(once.next, 'production/shop/web');
     expect(twice.next).toEqual(base);
+    expect(promoted(base, 'staging/shop/web').to).toBe('blue');
   });
   test('refuses a scaled-down color, a color with no image, and services that do not exist', () => {
-    const withRelease = (r: object) => ({ ...base, production: { ...base.production, songnodes: { ...base.production.songnodes, 'backend-api': r } } }) as ReleaseManifest;
-    expect(() => promoted(withRelease({ active: 'blue', blue: 'a:1', green: 'a:2', idle: 'scaled-down' }), 'production/songnodes/backend-api'))
+    const withRelease = (r: object) => ({ ...base, production: { shop: { ...base.production.shop, web: r } } }) as ReleaseManifest;
+    expect(() => promoted(withRelease({ active: 'blue', blue: 'a:1', green: 'a:2', idle: 'scaled-down' }), 'production/shop/web'))
       .toThrow(/the green color is scaled down/);
-    expect(() => promoted(withRelease({ active: 'blue', blue: 'a:1' }), 'production/songnodes/backend-api'))
+    expect(() => promoted(withRelease({ active: 'blue', blue: 'a:1' }), 'production/shop/web'))
       .toThrow(/the green color has no image/);
-    expect(() => promoted(base, 'production/songnodes/nope')).toThrow(/does not exist/);
-    expect(() => promoted(base, 'qa/songnodes/backend-api')).toThrow(/environment "qa" does not exist/);
-    expect(() => promoted(base, 'production/songnodes/health-monitor')).toThrow(/is not blue\/green/);
+    expect(() => promoted(base, 'production/shop/nope')).toThrow(/does not exist/);
+    expect(() => promoted(base, 'qa/shop/web')).toThrow(/environment "qa" does not exist/);
+    expect(() => promoted(base, 'production/shop/mailer')).toThrow(/is not blue\/green/);
   });
 });
