@@ -16,6 +16,11 @@ export const DIST = 'dist';
  */
 export const POLICY_REPORT = 'fleet-policy-report.yaml';
 
+/** The gate refused what was rendered; its report says which file, object, check and fix. */
+export class PolicyGateFailure extends Error {
+  public readonly name = 'PolicyGateFailure';
+}
+
 /** What a synth wrote. */
 export interface SynthSummary {
   readonly objects: number;
@@ -35,7 +40,7 @@ export function main(outdir = DIST): SynthSummary {
   const findings = checkManifests(manifests.map(f => ({ file: f.path, env: f.path.split('/')[0], object: f.object })));
   const failed = failing(findings);
   if (failed.length) {
-    throw new Error(`policy gate failed (${failed.length} findings):\n${formatFindings(failed)}`);
+    throw new PolicyGateFailure(`policy gate failed (${failed.length} findings):\n${formatFindings(failed)}`);
   }
   replaceDirectory(outdir, files);
   return {
@@ -48,7 +53,7 @@ export function main(outdir = DIST): SynthSummary {
 
 /** An error as a person needs it: our own errors as they are, anything else with where it happened. */
 export function describeError(e: unknown): string {
-  if (e instanceof ConfigurationError || !(e instanceof Error)) { return String(e instanceof Error ? e.message : e); }
+  if (e instanceof ConfigurationError || e instanceof PolicyGateFailure || !(e instanceof Error)) { return String(e instanceof Error ? e.message : e); }
   // With source maps on (scripts/run-app.js), frames name the TypeScript file and line.
   const root = process.cwd() + path.sep;
   const frames = (e.stack ?? '').split('\n').slice(1)

@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import { Construct } from 'constructs';
 import { SystemChart } from './chart';
 import { Environment, ENVIRONMENT_NAMES } from './environments/environment';
-import { checkReleasesUsed } from './environments/releases';
+import { checkReleasesUsed, collectMissingReleases } from './environments/releases';
 import { ENVIRONMENTS } from './environments/settings';
 import { FleetGitOps, GitOpsChart } from './gitops/argo-cd';
 import { novacron } from './systems/novacron';
@@ -23,6 +23,8 @@ export const SYSTEMS: Readonly<Record<string, SystemBuilder>> = {
 
 /** Builds every system for every environment into `app`, and each environment's Argo CD. */
 export function buildFleet(app: App = new App({ outdir: 'dist' })): App {
+  // Every missing release is reported at once, at the end, not one environment at a time.
+  collectMissingReleases(app);
   for (const name of ENVIRONMENT_NAMES) {
     const env = new Environment(ENVIRONMENTS[name]);
     const systems = Object.values(SYSTEMS).map(build => build(app, env));

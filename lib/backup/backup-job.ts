@@ -10,6 +10,7 @@ import { namespacedMeta } from '../core/metadata';
 import { INetworkEndpoint, ServiceNetworkPolicy } from '../network/network-policy';
 import { ContainerSpecProps, imageVersion, renderContainer } from '../workload/container';
 import { renderPodSpec } from '../workload/pod';
+import { checkNameIsFree, recordDefinition } from '../core/unique-name';
 
 export interface BackupJobProps extends ContainerSpecProps {
   /** Cron schedule in UTC, five fields, e.g. "0 2 * * *". */
@@ -49,7 +50,9 @@ export class BackupJob extends Construct implements INetworkEndpoint {
   public readonly cronJob: k8s.KubeCronJob;
 
   constructor(scope: Construct, name: string, props: BackupJobProps) {
+    checkNameIsFree(scope, name, 'backup job');
     super(scope, name);
+    recordDefinition(this);
     const chart = SystemChart.of(this);
     checkDnsLabel(this, 'backup job name', name, NAME_LIMITS.cronJob); // CronJob names leave room for the Job suffix
     checkCronSchedule(this, 'schedule', props.schedule);

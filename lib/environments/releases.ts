@@ -42,7 +42,24 @@ function where(path: readonly string[]): string {
   return `${RELEASES_FILE}${path.length ? ` at ${path.map(k => JSON.stringify(k)).join(' → ')}` : ''}`;
 }
 
-function lookup(scope: IConstruct, releases: ReleaseManifest, system: string, service: string): Release {
+/** What a missing release should look like, for the fix. */
+type ReleaseShape = 'single' | 'blue-green';
+
+/** Releases constructs asked for but the file lacks, per app, while a whole fleet is built. */
+const missing = new WeakMap<object, Array<{ env: string; system: string; service: string; shape: ReleaseShape; path: string }>>();
+
+/** A stand-in that lets the build go on to find every other missing release. */
+const PLACEHOLDER_IMAGE = 'release.invalid/missing:0';
+
+/**
+ * Makes missing releases in `app` be collected instead of failing one at a time; the build
+ * then reports all of them at once in {@link checkReleasesUsed}. Used by buildFleet.
+ */
+export function collectMissingReleases(app: IConstruct): void {
+  missing.set(app.node.root, []);
+}
+
+function lookup(scope: IConstruct, releases: ReleaseManifest, system: string, service: string, shape: ReleaseShape = 'single'): Release {
   const env = Environment.of(scope);
   // Validated when read: a typo must not silently drop a field (a "canaryweight" is no canary).
   let problems = problemCache.get(releases);
@@ -68,10 +85,21 @@ function lookup(scope: IConstruct, releases: ReleaseManifest, system: string, se
   asked.add(`${env.name}/${system}/${service}`);
   const r = releases[env.name]?.[system]?.[service];
   if (!r) {
-    fail(scope, `no release for ${env.name}/${system}/${service} in ${RELEASES_FILE}`,
-      `add "${service}": { "image": "<repository>:<tag>" } under "${env.name}" → "${system}"`);
+    const collected = missing.get(scope.node.root);
+    if (collected) {
+      collected.push({ env: env.name, system, service, shape, path: scope.node.path });
+      return shape === 'blue-green' ? { active: 'blue', blue: PLACEHOLDER_IMAGE, green: PLACEHOLDER_IMAGE } : { image: PLACEHOLDER_IMAGE };
+    }
+    fail(scope, `no release for ${env.name}/${system}/${service} in ${RELEASES_FILE}`, `add ${releaseLine(service, shape)} under "${env.name}" → "${system}"`);
   }
   return r;
+}
+
+/** The releases.json entry to add for a service of `shape`. */
+function releaseLine(service: string, shape: ReleaseShape): string {
+  return shape === 'blue-green'
+    ? `"${service}": { "active": "blue", "blue": "<repository>:<tag>", "green": "<repository>:<tag>" }`
+    : `"${service}": { "image": "<repository>:<tag>" }`;
 }
 
 /** The image of a single-color workload (datastores, workers, exporters). */
@@ -94,7 +122,16 @@ export function releaseOf(
   releases: ReleaseManifest = releasesJson as ReleaseManifest,
 ): { image: string } | { blueGreen: BlueGreenSpec } {
   const env = Environment.of(scope);
-  const r = lookup(scope, releases, system, service);
+  const blueGreenRequired = options.userFacing && env.settings.highAvailability;
+  const r = lookup(scope, releases, system, service, blueGreenRequired ? 'blue-green' : 'single');
+  if (isBlueGreen(r)) {
+    // Both colors need an image: the preview Service selects the idle one, and promote flips to it.
+    const idle = r.active === 'blue' ? 'green' : 'blue';
+    if (!r[idle]) {
+      fail(scope, `${where([env.name, system, service])}: the ${idle} color has no image, so ${service}-preview would select no pods and promote would have nothing to flip to`,
+        `add "${idle}": "<repository>:<tag>" there${r[r.active] ? ` (the live image, "${r[r.active]}", to start with)` : ''}`);
+    }
+  }
   if (!isBlueGreen(r)) {
     if (options.userFacing && env.settings.highAvailability) {
       fail(scope, `${env.name}/${system}/${service} faces users but its release is single-color`,
@@ -121,6 +158,13 @@ export function releaseOf(
  * The error names the chart of the system (or of the nearest-named one).
  */
 export function checkReleasesUsed(app: IConstruct, releases: ReleaseManifest = releasesJson as ReleaseManifest): void {
+  const absent = missing.get(app.node.root) ?? [];
+  if (absent.length) {
+    const lines = absent.map(m => `  under "${m.env}" → "${m.system}": ${releaseLine(m.service, m.shape)}   (for ${m.path})`);
+    throw new ConfigurationError(absent[0].path,
+      `${absent.length} release${absent.length === 1 ? ' is' : 's are'} missing from ${RELEASES_FILE}: ${absent.map(m => `${m.env}/${m.system}/${m.service}`).join(', ')}`,
+      `add ${absent.length === 1 ? 'it' : 'them'}:\n${lines.join('\n')}`);
+  }
   const asked = lookups.get(app.node.root)?.get(releases) ?? new Set<string>();
   const askedIn = (prefix: string) => [...new Set([...asked].filter(k => k.startsWith(prefix)).map(k => k.slice(prefix.length).split('/')[0]))];
   const pathOf = (env: string, system: string | undefined) =>

@@ -16,6 +16,7 @@ import { ContainerSpecProps, imageVersion, PortSpec, renderContainer, ResourceSp
 import { renderPodSpec } from '../workload/pod';
 import { SecretKeyReference } from '../config/secret-reference';
 import { renderClaimSpec, VolumeSpec } from './persistent-claim';
+import { checkNameIsFree, recordDefinition } from '../core/unique-name';
 
 /** A metrics exporter running beside the datastore in the same pod. */
 export interface ExporterSpec {
@@ -95,7 +96,9 @@ export class StatefulService extends Construct implements INetworkEndpoint {
   public readonly ports: readonly PortSpec[];
 
   constructor(scope: Construct, name: string, props: StatefulServiceProps) {
+    checkNameIsFree(scope, name, 'datastore');
     super(scope, name);
+    recordDefinition(this);
     const env = Environment.of(this);
     const chart = SystemChart.of(this);
     // The name is the headless Service's too (DNS-1035), and pods carry a

@@ -17,6 +17,7 @@ import { Monitor, ScrapeSpec } from '../monitoring/service-monitor';
 import { ExternalEgressSpec, INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/network-policy';
 import { ContainerSpecProps, imageVersion, PortSpec, renderContainer } from './container';
 import { availabilityFor, DeploymentWorkload } from './deployment-workload';
+import { checkNameIsFree, recordDefinition } from '../core/unique-name';
 
 /** One Ingress in front of a Microservice. */
 export interface MicroserviceIngressSpec extends IngressOptions {
@@ -122,7 +123,9 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
   private ingressControllerAdmitted = false;
 
   constructor(scope: Construct, name: string, props: MicroserviceProps) {
+    checkNameIsFree(scope, name, 'service');
     super(scope, name);
+    recordDefinition(this);
     const env = Environment.of(this);
     const chart = SystemChart.of(this);
     // A Service name (DNS-1035), with room for "-preview-smoke-test".

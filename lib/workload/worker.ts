@@ -12,6 +12,7 @@ import { Monitor, ScrapeSpec } from '../monitoring/service-monitor';
 import { ExternalEgressSpec, INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/network-policy';
 import { ContainerSpecProps, imageVersion, renderContainer } from './container';
 import { availabilityFor, DeploymentWorkload } from './deployment-workload';
+import { checkNameIsFree, recordDefinition } from '../core/unique-name';
 
 export interface WorkerProps extends ContainerSpecProps {
   /**
@@ -62,7 +63,9 @@ export class Worker extends Construct implements INetworkEndpoint {
   public readonly monitor?: Monitor;
 
   constructor(scope: Construct, name: string, props: WorkerProps) {
+    checkNameIsFree(scope, name, 'worker');
     super(scope, name);
+    recordDefinition(this);
     const env = Environment.of(this);
     const chart = SystemChart.of(this);
     // Its metrics Service is "<name>-metrics": a DNS-1035 label of at most 63.

@@ -1,0 +1,39 @@
+import { Construct, IConstruct } from 'constructs';
+import { fail } from './errors';
+
+/** Where each named construct was defined (file:line of the system code that made it). */
+const definedAt = new WeakMap<IConstruct, string>();
+
+/**
+ * The first stack frame in the code that uses the library (lib/systems/, main.ts, test/),
+ * as `file:line:column`. With source maps on (scripts/run-app.js) it is the TypeScript line.
+ */
+function callerLocation(): string | undefined {
+  const root = process.cwd();
+  for (const line of (new Error().stack ?? '').split('\n').slice(1)) {
+    const m = /\(?((?:[^()\s]*[\\/])?(?:lib[\\/]systems|test|main\.ts)[^():\s]*:\d+:\d+)\)?\s*$/.exec(line.trim());
+    if (m) { return m[1].startsWith(root) ? m[1].slice(root.length + 1) : m[1]; }
+  }
+  return undefined;
+}
+
+/**
+ * Refuses a second service named `name` in `scope`, naming both definitions, before the
+ * construct library's own "There is already a Construct with name" (which names neither).
+ * Call it before `super(scope, name)`; then {@link recordDefinition} with the new construct.
+ */
+export function checkNameIsFree(scope: Construct, name: string, what: string): void {
+  const existing = scope.node.tryFindChild(name);
+  if (existing) {
+    const here = callerLocation();
+    const there = definedAt.get(existing);
+    fail(scope, `two ${what}s are named "${name}"${there || here ? ` (${[there && `first at ${there}`, here && `again at ${here}`].filter(Boolean).join(', ')})` : ''}`,
+      `rename one of them: every service, worker, datastore and job of a system needs its own name (${existing.node.path} exists)`);
+  }
+}
+
+/** Remembers where `construct` was defined, for {@link checkNameIsFree}'s message. */
+export function recordDefinition(construct: IConstruct): void {
+  const at = callerLocation();
+  if (at) { definedAt.set(construct, at); }
+}
