@@ -11,7 +11,13 @@ const fs = require('fs');
 const path = require('path');
 const { parseAllDocuments } = require('yaml');
 
-const shared = path.resolve(__dirname, '..', '..', 'shared');
+const crdDir = path.resolve(__dirname, '..', process.env.FLEET_CRDS || path.join('..', 'shared', 'crds'));
+const openapi = path.resolve(__dirname, '..', process.env.FLEET_K8S_OPENAPI || path.join('..', 'shared', 'schemas', 'kubernetes-1.27.0.json'));
+if (!fs.existsSync(openapi)) {
+  console.error(`generate-field-index: no Kubernetes 1.27 OpenAPI definitions at ${openapi}.
+Fix: set FLEET_K8S_OPENAPI to the swagger.json of Kubernetes v1.27.0 (api/openapi-spec/swagger.json in kubernetes/kubernetes at v1.27.0).`);
+  process.exit(2);
+}
 const out = path.resolve(__dirname, '..', 'imports', 'field-index.json');
 const CRDS = [
   'monitoring.coreos.com_servicemonitors.yaml',
@@ -24,7 +30,7 @@ const kinds = {};
 const types = {};
 
 // Kubernetes 1.27 built-in types (swagger definitions, fields by $ref).
-const definitions = JSON.parse(fs.readFileSync(path.join(shared, 'schemas', 'kubernetes-1.27.0.json'), 'utf8')).definitions;
+const definitions = JSON.parse(fs.readFileSync(openapi, 'utf8')).definitions;
 const short = name => name.replace(/^io\.k8s\.(api\.|apimachinery\.pkg\.apis\.|apimachinery\.pkg\.|apiextensions-apiserver\.pkg\.apis\.|kube-aggregator\.pkg\.apis\.)?/, '');
 function k8sRef(schema) {
   if (schema.$ref) {
@@ -59,7 +65,7 @@ function crdObject(schema, name) {
   return name;
 }
 for (const file of CRDS) {
-  for (const doc of parseAllDocuments(fs.readFileSync(path.join(shared, 'crds', file), 'utf8'))) {
+  for (const doc of parseAllDocuments(fs.readFileSync(path.join(crdDir, file), 'utf8'))) {
     const crd = doc.toJS();
     if (crd?.kind !== 'CustomResourceDefinition') { continue; }
     for (const v of crd.spec.versions) {
