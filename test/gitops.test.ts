@@ -9,7 +9,6 @@ import { renderApp } from '../lib/render/manifest-writer';
 
 const files = renderApp(buildFleet());
 const objectsIn = (dir: string) => files.filter(f => f.object && f.path.startsWith(`${dir}/`)).map(f => f.object);
-const readme = (dir: string) => files.find(f => f.path === `${dir}/README.md`)!.content;
 const get = (dir: string, kind: string, name: string) => {
   const o = objectsIn(dir).find(x => x.kind === kind && x.metadata.name === name);
   if (!o) { throw new Error(`no ${kind}/${name} in ${dir}`); }
@@ -142,52 +141,5 @@ describe('sync waves', () => {
     expect(deployment).toBeLessThan(wave(gate));
     expect(wave(gate)).toBeLessThan(live);
     expect(wave(get(dir, 'Ingress', 'backend-api'))).toBe(live);
-  });
-});
-
-describe('traffic map', () => {
-  // The subset of Mermaid flowchart syntax the map uses: every id plain, every text quoted.
-  // (All twelve maps also parse with mermaid's own parser, checked by hand with mermaid 11.)
-  const GRAMMAR = [
-    /^flowchart LR$/,
-    /^ *subgraph \w+ \["[^"]*"\]$/,
-    /^ *end$/,
-    /^ *\w+(\["[^"]*"\]|\(\["[^"]*"\]\)|\[\("[^"]*"\)\]|\[\/"[^"]*"\/\]|\(\(\w+\)\))(:::(live|preview|idle))?$/,
-    /^ *\w+ (-->|-\.->|-- "[^"]*" -->) \w+$/,
-    /^ *classDef (live|preview|idle) [\w:#,. -]+$/,
-  ];
-  test.each(systemDirs)('%s has a README.md with a well-formed Mermaid diagram', dir => {
-    const block = /^```mermaid\n([\s\S]+?)\n```$/m.exec(readme(dir));
-    expect(block).not.toBeNull();
-    const lines = block![1].split('\n');
-    expect(lines.filter(l => !GRAMMAR.some(g => g.test(l)))).toEqual([]);
-    // Every edge joins nodes or subgraphs that are defined.
-    const defined = new Set(lines.map(l => /^ *(?:subgraph )?(\w+)[[( ]/.exec(l)?.[1]).filter(Boolean));
-    for (const l of lines) {
-      const edge = /^ *(\w+) (?:-->|-\.->|-- "[^"]*" -->) (\w+)$/.exec(l);
-      if (edge) { expect([edge[1], edge[2]].filter(n => !defined.has(n))).toEqual([]); }
-    }
-  });
-
-  test('production/novacron: hosts, Services, the live color, allowed flows and datastores', () => {
-    const map = readme('production/novacron');
-    const lines = map.split('\n').map(l => l.trim());
-    expect(lines).toContain('internet --> host_api_novacron_io');
-    expect(lines).toContain('host_api_novacron_io -- "/" --> svc_api_server');
-    expect(lines).toContain('svc_api_server(["Service api-server<br/>live: blue"])');
-    expect(lines).toContain('svc_api_server --> w_api_server_blue');
-    expect(lines).toContain('svc_api_server_preview -.-> w_api_server_green');
-    expect(lines).toContain('w_api_server_blue["Deployment api-server-blue<br/>blue · live<br/>3–10 pods"]:::live');
-    expect(lines).toContain('ext_ingress_nginx -- "8080/TCP" --> app_api_server');
-    expect(lines).toContain('cidr_10_10_0_0_29[("Cloud SQL PostgreSQL<br/>10.10.0.0/29")]');
-    expect(lines).toContain('app_api_server -- "5432/TCP" --> cidr_10_10_0_0_29');
-    expect(lines).toContain('| api-server | 10.10.1.0/29 | 6379/TCP | Memorystore Redis |');
-    // Nothing the policies do not allow: the exporters never reach the API pods.
-    expect(map).not.toMatch(/app_postgres_exporter -- "[^"]*" --> app_api_server/);
-  });
-
-  test('egress to the internet shows its exceptions', () => {
-    const map = readme('production/domain-runner');
-    expect(map).toContain('0.0.0.0/0<br/>except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16');
   });
 });

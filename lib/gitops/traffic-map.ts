@@ -23,14 +23,47 @@ export interface TrafficMapInput {
   readonly policies: readonly PolicyFlows[];
 }
 
+/**
+ * The most nodes and edges one diagram of a traffic map may have: a proxy for "reads on a
+ * normal screen". production/songnodes drawn as one diagram had 59 nodes (subgraphs
+ * included) and 68 edges and rendered at 2222×5855 px (mermaid 11, default settings); its
+ * largest diagram now has 26 nodes and 24 edges and renders at about 1360×1180 px. The
+ * tests hold every map to it.
+ */
+export const DIAGRAM_BUDGET = { nodes: 30, edges: 30 } as const;
+
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'CronJob', 'Job']);
 const NAME = 'app.kubernetes.io/name';
 const COLOR = 'color';
+const HOOK = 'argocd.argoproj.io/hook';
 
 const id = (prefix: string, name: string) => `${prefix}_${name.replace(/[^A-Za-z0-9]/g, '_')}`;
 const text = (s: string) => s.replace(/"/g, '#quot;');
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 const ports = (ps: readonly PolicyPort[]) => ps.map(p => `${p.port}/${p.protocol ?? 'TCP'}`).join(', ');
+
+/** "1 pod", "2 pods", "0 pods". */
+export function podCount(n: number): string {
+  return `${n} ${n === 1 ? 'pod' : 'pods'}`;
+}
+
+/** "2–10 pods" for an autoscaled range; a fixed range reads as a count ("1 pod"). */
+export function podRange(min: number, max: number): string {
+  return min === max ? podCount(min) : `${min}–${max} pods`;
+}
+
+/**
+ * One edge label for all the ports a pair of peers may use: ports of one protocol share
+ * it ("5432, 6379/TCP"), protocols in first-seen order, ports in ascending order.
+ */
+export function portLabel(ps: readonly PolicyPort[]): string {
+  const byProtocol = new Map<string, Set<number>>();
+  for (const p of ps) {
+    const proto = p.protocol ?? 'TCP';
+    byProtocol.set(proto, (byProtocol.get(proto) ?? new Set()).add(p.port));
+  }
+  return [...byProtocol].map(([proto, nums]) => `${[...nums].sort((a, b) => a - b).join(', ')}/${proto}`).join(' · ');
+}
 
 function podLabels(o: any): Record<string, string> {
   const t = o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template : o.spec?.template;
@@ -42,10 +75,174 @@ function namespaceOf(peer: any): string | undefined {
 }
 
 /**
- * A Markdown page with a Mermaid flowchart of one system: ingress hosts → Services →
- * workloads, the flows its NetworkPolicies allow (pods, other namespaces, external CIDRs),
- * datastores, and which color of each blue/green pair is live. Written beside the manifests
- * by synth, from the same objects, so it cannot drift from them.
+ * A node of a diagram: its id and its definition line (shape and quoted text), with an
+ * extra line (its ports) or, brief, only its name and that extra on one line.
+ */
+interface Node { readonly nid: string; readonly line: (extra?: string, brief?: boolean) => string }
+
+/** How a diagram folds repeated labels and parallel arrows; see {@link Diagram.render}. */
+interface Folding {
+  /**
+   * Write the ports in a node, not on its arrows, when every arrow into it carries the same
+   * ports and there are at least this many arrows.
+   */
+  readonly portsInNode?: number;
+  /**
+   * Draw nodes with the same arrows as one box (a subgraph) with one arrow per peer:
+   * `sources` for nodes with the same targets (clients of the same datastores), `targets`
+   * for nodes with the same sources (reached by the same platform namespaces).
+   */
+  readonly bundle?: 'sources' | 'targets';
+  /** Nodes say only their name (and ports): one line each, for long columns. */
+  readonly brief?: boolean;
+  /**
+   * Define targets grouped by which sources reach them (those of the first source, then of
+   * the first and second, …): dagre starts from the definition order, so a fan-out from
+   * two sources is drawn with few crossings.
+   */
+  readonly orderBySources?: boolean;
+}
+
+interface Edge { readonly from: string; readonly to: string; readonly arrow: '-->' | '-.->'; readonly label?: string }
+
+/** One diagram under construction: nodes in first-use order, edges in insertion order. */
+class Diagram {
+  private readonly nodes = new Map<string, Node>();
+  private readonly classes = new Map<string, string>();
+  private readonly edges: Edge[] = [];
+
+  constructor(private readonly folding: Folding = {}) {}
+
+  /** Adds a node once; the first definition wins. */
+  public node(n: Node, cls?: string): string {
+    if (!this.nodes.has(n.nid)) {
+      this.nodes.set(n.nid, n);
+      if (cls) { this.classes.set(n.nid, cls); }
+    }
+    return n.nid;
+  }
+
+  /** Adds an arrow (and its ends, if new). */
+  public edge(from: Node, to: Node, label?: string, arrow: '-->' | '-.->' = '-->'): void {
+    this.edges.push({ from: this.node(from), to: this.node(to), arrow, label });
+  }
+
+  /** Whether a node is in the diagram. */
+  public has(nid: string): boolean { return this.nodes.has(nid); }
+
+  /** True when nothing was added: the page says so in words instead of drawing it. */
+  public get empty(): boolean { return this.edges.length === 0 && this.nodes.size === 0; }
+
+  /**
+   * The flowchart, folded as {@link Folding} says: fewer edge labels and fewer parallel
+   * arrows are what keep a fan-in (six services → postgres on 5432/TCP) from piling up
+   * labels and crossings.
+   */
+  public render(): string[] {
+    const { portsInNode, bundle } = this.folding;
+    const into = new Map<string, Edge[]>();
+    for (const e of this.edges) { into.set(e.to, [...(into.get(e.to) ?? []), e]); }
+    const inNode = new Map<string, string>();
+    if (portsInNode !== undefined) {
+      for (const [nid, es] of into) {
+        const labels = new Set(es.map(e => e.label));
+        if (labels.size === 1 && es[0].label !== undefined && es.length >= portsInNode) { inNode.set(nid, es[0].label); }
+      }
+    }
+    const labelOf = (e: Edge) => inNode.has(e.to) ? undefined : e.label;
+
+    // Bundles: nodes whose arrows (peer and label) are the same, two or more of them.
+    const bundleOf = new Map<string, string>();
+    const members = new Map<string, string[]>();
+    if (bundle) {
+      const signature = new Map<string, string[]>();
+      for (const e of this.edges) {
+        const [self, peer] = bundle === 'sources' ? [e.from, e.to] : [e.to, e.from];
+        signature.set(self, [...(signature.get(self) ?? []), `${peer} ${e.arrow} ${labelOf(e) ?? ''}`]);
+      }
+      const bySignature = new Map<string, string[]>();
+      for (const [nid, sig] of signature) {
+        const key = [...sig].sort().join('\n');
+        bySignature.set(key, [...(bySignature.get(key) ?? []), nid]);
+      }
+      for (const group of bySignature.values()) {
+        if (group.length < 2) { continue; }
+        const bid = `bundle_${members.size + 1}`;
+        members.set(bid, group);
+        for (const nid of group) { bundleOf.set(nid, bid); }
+      }
+    }
+
+    const out = ['flowchart LR'];
+    const nodeLine = (n: Node, indent: string) => {
+      const extra = inNode.get(n.nid);
+      const cls = this.classes.get(n.nid);
+      const ports = extra === undefined ? undefined : `${this.folding.brief ? '' : `port${extra.includes(',') ? 's' : ''} `}${extra}`;
+      return `${indent}${n.line(ports, this.folding.brief)}${cls ? `:::${cls}` : ''}`;
+    };
+    const opened = new Set<string>();
+    let order = [...this.nodes.values()];
+    if (this.folding.orderBySources) {
+      const sources = order.filter(n => !into.has(n.nid));
+      const rank = new Map(sources.map((n, i) => [n.nid, i]));
+      const key = (nid: string) => [...new Set(into.get(nid)!.map(e => rank.get(e.from) ?? sources.length))].sort((a, b) => a - b);
+      const compare = (a: number[], b: number[]) => {
+        for (let i = 0; i < Math.min(a.length, b.length); i++) { if (a[i] !== b[i]) { return a[i] - b[i]; } }
+        return a.length - b.length;
+      };
+      const targets = order.filter(n => into.has(n.nid)).map((n, i) => ({ n, i, k: key(n.nid) }));
+      targets.sort((a, b) => compare(a.k, b.k) || a.i - b.i);
+      order = [...sources, ...targets.map(t => t.n)];
+    }
+    for (const n of order) {
+      const bid = bundleOf.get(n.nid);
+      if (!bid) { out.push(nodeLine(n, '  ')); continue; }
+      if (opened.has(bid)) { continue; }
+      opened.add(bid);
+      out.push(`  subgraph ${bid} [" "]`);
+      out.push('    direction LR'); // a column of members, as dagre lays out one rank in LR
+      out.push(...members.get(bid)!.map(nid => nodeLine(this.nodes.get(nid)!, '    ')));
+      out.push('  end');
+      // Neutral, so that a bundle is not read as a color (yellow is the preview color).
+      out.push(`  style ${bid} fill:#f7f7f7,stroke:#bbbbbb`);
+    }
+    const drawn = new Set<string>();
+    const position = new Map(order.map((n, i) => [n.nid, i]));
+    const edges = this.folding.orderBySources
+      ? this.edges.map((e, i) => ({ e, i })).sort((a, b) => position.get(a.e.to)! - position.get(b.e.to)! || a.i - b.i).map(x => x.e)
+      : this.edges;
+    for (const e of edges) {
+      const from = bundle === 'sources' ? bundleOf.get(e.from) ?? e.from : e.from;
+      const to = bundle === 'targets' ? bundleOf.get(e.to) ?? e.to : e.to;
+      const label = labelOf(e);
+      const line = `  ${from} ${label !== undefined ? `-- "${text(label)}" -->` : e.arrow} ${to}`;
+      if (!drawn.has(line)) { drawn.add(line); out.push(line); }
+    }
+    const used = new Set(this.classes.values());
+    if (used.has('live')) { out.push('  classDef live fill:#d9f2d9,stroke:#2e7d32,stroke-width:2px'); }
+    if (used.has('preview')) { out.push('  classDef preview fill:#fff4cc,stroke:#b8860b,stroke-dasharray:4 3'); }
+    if (used.has('idle')) { out.push('  classDef idle fill:#eeeeee,stroke:#888888,stroke-dasharray:4 3'); }
+    return out;
+  }
+}
+
+const shaped = (nid: string, open: string, close: string, lines: string[]): Node => ({
+  nid,
+  line: (extra, brief) => `${nid}${open}"${text(brief
+    ? [lines[0], ...(extra ? [extra] : [])].join(' · ')
+    : [...lines, ...(extra ? [extra] : [])].join('<br/>'))}"${close}`,
+});
+
+/**
+ * A Markdown page with Mermaid flowcharts of one system, split by kind of traffic so that
+ * each reads on one screen: (1) from the Internet: Ingress hosts and paths → Services →
+ * workloads, which color of each blue/green pair is live, and the smoke tests that call the
+ * preview Services; (2) between the system's workloads; (3) to its datastores (StatefulSets,
+ * external CIDRs) and other namespaces; (4) from the platform (ingress controller,
+ * Prometheus, other namespaces). Flows are those its NetworkPolicies allow, one arrow per
+ * pair of peers with all its ports; the details (CIDR exceptions, reasons, Services,
+ * schedules) are in the tables below the diagrams. Written beside the manifests by synth,
+ * from the same objects, so it cannot drift from them.
  */
 export function trafficMap(input: TrafficMapInput): string {
   const { objects, policies, namespace } = input;
@@ -55,9 +252,7 @@ export function trafficMap(input: TrafficMapInput): string {
   const hpaOf = new Map(objects.filter(o => o.kind === 'HorizontalPodAutoscaler').map(h => [h.spec.scaleTargetRef.name, h]));
   const policyBySelector = new Map(policies.map(p => [JSON.stringify(p.podSelector), p]));
   const isPreview = (s: any) => s.metadata.name.endsWith('-preview');
-  const out: string[] = [];
-  const edges: string[] = [];
-  const table: string[] = [];
+  const isHook = (w: any) => w.metadata.annotations?.[HOOK] !== undefined;
   const live = new Map<string, string>(); // workload name -> live | preview
 
   // Which color each blue/green Service sends traffic to.
@@ -66,138 +261,232 @@ export function trafficMap(input: TrafficMapInput): string {
       if (podLabels(w)[COLOR]) { live.set(w.metadata.name, isPreview(s) ? 'preview' : 'live'); }
     }
   }
-
-  const describe = (w: any): string => {
-    const parts = [`${w.kind} ${w.metadata.name}`];
-    const color = podLabels(w)[COLOR];
-    if (color) { parts.push(`${color} · ${live.get(w.metadata.name) ?? 'idle'}`); }
+  const stateOf = (w: any) => live.get(w.metadata.name) ?? (podLabels(w)[COLOR] ? 'idle' : '');
+  const countOf = (w: any): string | undefined => {
     const hpa = hpaOf.get(w.metadata.name);
-    if (hpa) { parts.push(`${hpa.spec.minReplicas}–${hpa.spec.maxReplicas} pods`); } else if (w.spec.replicas !== undefined) { parts.push(`${w.spec.replicas} pods`); }
-    if (w.kind === 'CronJob') { parts.push(`schedule ${w.spec.schedule}`); }
-    if (w.metadata.annotations?.['argocd.argoproj.io/hook']) { parts.push(`Argo CD ${w.metadata.annotations['argocd.argoproj.io/hook']} hook`); }
-    return parts.join('<br/>');
+    if (hpa) { return podRange(hpa.spec.minReplicas ?? 1, hpa.spec.maxReplicas); }
+    if (w.kind === 'Deployment' || w.kind === 'StatefulSet') { return podCount(w.spec.replicas ?? 1); }
+    return undefined;
   };
+  // Short facts about a workload, for a node; the long ones go to the workloads table.
+  const facts = (w: any): string => {
+    const color = podLabels(w)[COLOR];
+    if (color) { return [`${color} · ${stateOf(w)}`, countOf(w)].filter(Boolean).join(' · '); }
+    if (w.kind === 'CronJob') { return `CronJob · ${w.spec.schedule}`; }
+    if (isHook(w)) { return `Job · ${w.metadata.annotations[HOOK]} hook`; }
+    return [w.kind, countOf(w)].filter(Boolean).join(' · ');
+  };
+  const workloadNode = (w: any): Node => w.kind === 'StatefulSet'
+    ? shaped(id('w', w.metadata.name), '[(', ')]', [w.metadata.name, facts(w)])
+    : shaped(id('w', w.metadata.name), '[', ']', [w.metadata.name, facts(w)]);
 
-  out.push('flowchart LR');
-  out.push('  internet((Internet))');
+  // The pods one NetworkPolicy governs (both colors of a pair) are one node in the flow diagrams.
+  const members = new Map(policies.map(p => [p.name, pods.select(p.podSelector)]));
+  const groupNode = (p: PolicyFlows): Node => {
+    const ws = members.get(p.name)!;
+    const colors = ws.map(w => podLabels(w)[COLOR]).filter(Boolean);
+    const summary = ws.length === 0 ? '(no pods)'
+      : ws.length === 1 ? facts(ws[0])
+        : colors.length === ws.length ? `${ws[0].kind}s ${colors.join('/')}` : `${ws.length} workloads`;
+    const nid = id('app', p.name);
+    return ws.length > 0 && ws.every(w => w.kind === 'StatefulSet')
+      ? shaped(nid, '[(', ')]', [p.name, summary])
+      : shaped(nid, '[', ']', [p.name, summary]);
+  };
+  const isHookGroup = (p: PolicyFlows) => members.get(p.name)!.length > 0 && members.get(p.name)!.every(isHook);
 
-  // Groups: the pods one NetworkPolicy governs (both colors of a pair), drawn as a subgraph.
-  const groupOf = new Map<string, string>(); // workload name -> group id
-  out.push(`  subgraph ${id('ns', namespace)} ["namespace ${text(namespace)}"]`);
-  for (const p of policies) {
-    const members = pods.select(p.podSelector);
-    const gid = id('app', p.name);
-    out.push(`    subgraph ${gid} ["${text(p.name)}"]`);
-    for (const w of members) {
-      const shape = w.kind === 'StatefulSet' ? ['[(', ')]'] : ['[', ']'];
-      const state = live.get(w.metadata.name) ?? (podLabels(w)[COLOR] ? 'idle' : '');
-      out.push(`      ${id('w', w.metadata.name)}${shape[0]}"${text(describe(w))}"${shape[1]}${state ? `:::${state}` : ''}`);
-      groupOf.set(w.metadata.name, gid);
-    }
-    if (members.length === 0) { out.push(`      ${id('w', p.name)}["(no pods)"]`); }
-    out.push('    end');
-  }
-  for (const s of services) {
+  // ---- (1) From the Internet: hosts → Services → workloads.
+  const entry = new Diagram();
+  const entryTable: string[] = [];
+  const internet: Node = { nid: 'internet', line: () => 'internet((Internet))' };
+  const serviceNode = (s: any): Node => {
     const color = s.spec.selector?.[COLOR];
-    const label = `Service ${s.metadata.name}${color ? `<br/>${isPreview(s) ? 'preview' : 'live'}: ${color}` : ''}`;
-    out.push(`    ${id('svc', s.metadata.name)}(["${text(label)}"])`);
-    for (const w of pods.select(s.spec.selector)) {
-      edges.push(`  ${id('svc', s.metadata.name)} ${isPreview(s) ? '-.->' : '-->'} ${id('w', w.metadata.name)}`);
-    }
-  }
-  out.push('  end');
-
-  // Ingress hosts and paths → Services.
-  const hosts = new Set<string>();
-  for (const ing of objects.filter(o => o.kind === 'Ingress')) {
+    return shaped(id('svc', s.metadata.name), '([', '])', [`Service ${s.metadata.name}`, ...(color ? [`${isPreview(s) ? 'preview' : 'live'}: ${color}`] : [])]);
+  };
+  const routed = new Set<string>(); // Services drawn in (1)
+  const ingresses = objects.filter(o => o.kind === 'Ingress');
+  for (const ing of ingresses) {
     const canary = ing.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'] === 'true'
       ? ` (canary ${ing.metadata.annotations['nginx.ingress.kubernetes.io/canary-weight'] ?? '?'}%)` : '';
     for (const rule of ing.spec.rules ?? []) {
-      const hid = id('host', rule.host);
-      if (!hosts.has(hid)) {
-        hosts.add(hid);
-        out.push(`  ${hid}["${text(rule.host)}"]`);
-        edges.push(`  internet --> ${hid}`);
-      }
+      const host = shaped(id('host', rule.host), '[', ']', [rule.host]);
+      if (!entry.has(host.nid)) { entry.edge(internet, host); }
       for (const path of rule.http?.paths ?? []) {
         const backend = path.backend.service;
-        edges.push(`  ${hid} -- "${text(`${path.path}${canary}`)}" --> ${id('svc', backend.name)}`);
-        table.push(`| Internet (${ing.spec.ingressClassName ?? 'ingress'}) | Service ${backend.name} | ${rule.host}${path.path} | Ingress ${ing.metadata.name}${canary} |`);
+        const s = services.find(x => x.metadata.name === backend.name);
+        const target = s ? serviceNode(s) : shaped(id('svc', backend.name), '([', '])', [`Service ${backend.name}`, '(missing)']);
+        // The whole host ("/") needs no label; the flows table has every path.
+        const label = `${path.path === '/' ? '' : path.path}${canary}`.trim();
+        entry.edge(host, target, label || undefined);
+        routed.add(backend.name);
+        entryTable.push(`| Internet (${ing.spec.ingressClassName ?? 'ingress'}) | Service ${backend.name} | ${rule.host}${path.path} | Ingress ${ing.metadata.name}${canary} |`);
       }
     }
   }
+  // Every blue/green Service, routed or not, so that the map says which color is live;
+  // and every colored workload, so that an idle color shows too.
+  for (const s of services) {
+    const selected = pods.select(s.spec.selector);
+    if (!routed.has(s.metadata.name) && !selected.some(w => podLabels(w)[COLOR])) { continue; }
+    for (const w of selected) {
+      entry.node(workloadNode(w), stateOf(w) || undefined);
+      entry.edge(serviceNode(s), workloadNode(w), undefined, isPreview(s) ? '-.->' : '-->');
+    }
+    if (selected.length === 0) { entry.node(serviceNode(s)); }
+  }
+  for (const w of workloads.filter(x => podLabels(x)[COLOR])) {
+    entry.node(workloadNode(w), stateOf(w) || undefined);
+  }
 
-  // NetworkPolicy flows. DNS is allowed for every pod and left out of the picture.
-  const external = new Set<string>();
-  const node = (peer: any, description: string): { nid: string; label: string } | undefined => {
+  // ---- (2)–(4): the NetworkPolicies' flows, one arrow per pair of peers with all its ports.
+  const between = new Diagram({ portsInNode: 2 });
+  const stores = new Diagram({ portsInNode: 2, bundle: 'sources' });
+  const platform = new Diagram({ portsInNode: 1, brief: true, orderBySources: true });
+  const flowTable: string[] = [];
+  interface Peer { readonly node: Node; readonly label: string; readonly kind: 'group' | 'cidr' | 'namespace'; readonly policy?: PolicyFlows }
+  const peerOf = (peer: any, description: string): Peer | undefined => {
     if (peer.ipBlock) {
-      const nid = id('cidr', peer.ipBlock.cidr);
-      const except = peer.ipBlock.except?.length ? `<br/>except ${peer.ipBlock.except.join(', ')}` : '';
-      if (!external.has(nid)) {
-        external.add(nid);
-        out.push(`  ${nid}[("${text(`${description}<br/>${peer.ipBlock.cidr}${except}`)}")]`);
-      }
-      return { nid, label: `${peer.ipBlock.cidr}${peer.ipBlock.except?.length ? ` except ${peer.ipBlock.except.join(', ')}` : ''}` };
+      const except = peer.ipBlock.except ?? [];
+      // The exceptions can be long; the node says how many, the flows table lists them.
+      const lines = [description, peer.ipBlock.cidr, ...(except.length ? [`except ${except.length} range${except.length === 1 ? '' : 's'}`] : [])];
+      return {
+        node: shaped(id('cidr', peer.ipBlock.cidr), '[(', ')]', lines),
+        label: `${peer.ipBlock.cidr}${except.length ? ` except ${except.join(', ')}` : ''}`,
+        kind: 'cidr',
+      };
     }
     const ns = namespaceOf(peer);
     if (ns === namespace && peer.podSelector) {
-      const target = policyBySelector.get(JSON.stringify(peer.podSelector.matchLabels));
-      const member = target ? undefined : pods.select(peer.podSelector.matchLabels)[0];
-      const gid = target ? id('app', target.name) : member ? groupOf.get(member.metadata.name) : undefined;
-      return gid ? { nid: gid, label: target?.name ?? member!.metadata.name } : undefined;
+      const target = policyBySelector.get(JSON.stringify(peer.podSelector.matchLabels))
+        ?? policies.find(p => members.get(p.name)!.some(w => pods.select(peer.podSelector.matchLabels).includes(w)));
+      return target ? { node: groupNode(target), label: target.name, kind: 'group', policy: target } : undefined;
     }
     const name = `${ns ?? 'any namespace'}${peer.podSelector ? `/${peer.podSelector.matchLabels?.[NAME] ?? JSON.stringify(peer.podSelector.matchLabels)}` : ''}`;
-    const nid = id('ext', name);
-    if (!external.has(nid)) {
-      external.add(nid);
-      out.push(`  ${nid}[/"${text(`namespace ${name}`)}"/]`);
-    }
-    return { nid, label: `namespace ${name}` };
+    return { node: shaped(id('ext', name), '[/', '/]', [`namespace ${name}`]), label: `namespace ${name}`, kind: 'namespace' };
   };
+  const isStore = (peer: Peer) => peer.kind === 'cidr' || (peer.kind === 'group' && members.get(peer.policy!.name)!.length > 0
+    && members.get(peer.policy!.name)!.every(w => w.kind === 'StatefulSet'));
+  const pairs = new Map<string, { from: Peer; to: Peer; ports: PolicyPort[] }>();
   const seen = new Set<string>();
   for (const p of policies) {
-    const self = { nid: id('app', p.name), label: p.name };
+    const self: Peer = { node: groupNode(p), label: p.name, kind: 'group', policy: p };
     for (const f of p.flows) {
-      if (f.description === 'cluster DNS') { continue; }
+      if (f.description === 'cluster DNS') { continue; } // every pod has it; said once in the text
       for (const peer of f.peers) {
-        const other = node(peer, f.description);
+        const other = peerOf(peer, f.description);
         if (!other) { continue; }
         const [from, to] = f.direction === 'egress' ? [self, other] : [other, self];
-        const key = `${from.nid}>${to.nid}>${ports(f.ports)}`;
+        const key = `${from.node.nid}>${to.node.nid}>${ports(f.ports)}`;
         if (seen.has(key)) { continue; } // a pod-to-pod flow is allowed on both ends
         seen.add(key);
-        edges.push(`  ${from.nid} -- "${text(ports(f.ports))}" --> ${to.nid}`);
-        table.push(`| ${cell(from.label)} | ${cell(to.label)} | ${ports(f.ports)} | ${cell(f.description)} |`);
+        flowTable.push(`| ${cell(from.label)} | ${cell(to.label)} | ${ports(f.ports)} | ${cell(f.description)} |`);
+        const pairKey = `${from.node.nid}>${to.node.nid}`;
+        const pair = pairs.get(pairKey) ?? { from, to, ports: [] };
+        pair.ports.push(...f.ports);
+        pairs.set(pairKey, pair);
       }
       if (f.peers.length === 0) {
-        table.push(f.direction === 'egress' ? `| ${p.name} | anywhere | ${ports(f.ports)} | ${cell(f.description)} |` : `| anywhere | ${p.name} | ${ports(f.ports)} | ${cell(f.description)} |`);
+        flowTable.push(f.direction === 'egress' ? `| ${p.name} | anywhere | ${ports(f.ports)} | ${cell(f.description)} |` : `| anywhere | ${p.name} | ${ports(f.ports)} | ${cell(f.description)} |`);
       }
     }
   }
-  out.push(...edges);
-  out.push('  classDef live fill:#d9f2d9,stroke:#2e7d32,stroke-width:2px');
-  out.push('  classDef preview fill:#fff4cc,stroke:#b8860b,stroke-dasharray:4 3');
-  out.push('  classDef idle fill:#eeeeee,stroke:#888888,stroke-dasharray:4 3');
+  for (const { from, to, ports: ps } of pairs.values()) {
+    const label = portLabel(ps);
+    if (from.policy && isHookGroup(from.policy) && to.policy) {
+      // A smoke test calls the preview Service (lib/bluegreen/smoke-test.ts): drawn there, in (1).
+      const targets = members.get(to.policy.name)!;
+      const previews = services.filter(s => isPreview(s) && pods.select(s.spec.selector).some(w => targets.includes(w)));
+      if (previews.length > 0) {
+        for (const s of previews) { entry.edge(from.node, serviceNode(s), label); }
+        continue;
+      }
+    }
+    if (from.kind === 'namespace' || (from.policy && isHookGroup(from.policy))) {
+      platform.edge(from.node, to.node, label);
+    } else if (isStore(to) || to.kind === 'namespace') {
+      stores.edge(from.node, to.node, label);
+    } else {
+      between.edge(from.node, to.node, label);
+    }
+  }
 
+  const workloadTable = workloads.map(w => {
+    const svcs = services.filter(s => pods.select(s.spec.selector).includes(w)).map(s => s.metadata.name);
+    const notes = [
+      podLabels(w)[COLOR] ? `${podLabels(w)[COLOR]}, ${stateOf(w)}` : '',
+      w.kind === 'CronJob' ? `schedule \`${w.spec.schedule}\`` : '',
+      isHook(w) ? `Argo CD ${w.metadata.annotations[HOOK]} hook` : '',
+    ].filter(Boolean).join('; ');
+    return `| ${w.metadata.name} | ${w.kind} | ${countOf(w) ?? '–'} | ${svcs.join(', ') || '–'} | ${cell(notes) || '–'} |`;
+  });
+
+  const section = (title: string, about: string[], d: Diagram, none: string) => [
+    `## ${title}`, '', ...about, '',
+    ...(d.empty ? [none] : ['```mermaid', ...d.render(), '```']), '',
+  ];
   return [
     `# ${input.title}: traffic map`,
     '',
     'Generated by `npm run synth` from the same objects as the manifests beside it; do not edit.',
     'Argo CD reads only the `*.yaml` files here.',
     '',
-    'Solid arrows are allowed flows (NetworkPolicies deny everything else) and live Service routing;',
-    'dotted arrows are preview routing. Green: the live color; yellow: the preview color.',
-    'Every pod may also resolve names through kube-system/kube-dns (53/UDP, 53/TCP).',
+    'One small diagram per kind of traffic; the tables below them list every flow and workload',
+    'in full. NetworkPolicies deny every flow not drawn here. One arrow stands for all',
+    'the ports between two peers; where every arrow into a node uses the same ports, they are',
+    'written in the node. A box around several nodes means each of them has the arrows drawn',
+    'to or from the box. Every pod may also resolve names through kube-system/kube-dns',
+    '(53/UDP, 53/TCP).',
     '',
-    '```mermaid',
-    ...out,
-    '```',
-    '',
+    ...section('From the Internet', [
+      'Ingress hosts and paths → Services → workloads, and the release smoke tests that Argo CD',
+      'runs against the preview Services. Solid arrows: live routing; dotted: preview routing.',
+      'Green: the live color; yellow: the preview color; grey: an idle color.',
+    ], entry, 'Nothing is exposed to the Internet: the system has no Ingress and no blue/green Service.'),
+    ...section('Between workloads', ['Calls from one of the system\'s workloads to another.'],
+      between, 'No workload of the system calls another.'),
+    ...section('To datastores and out of the namespace', [
+      'StatefulSets and external CIDRs (cylinders) and other namespaces that the workloads may reach.',
+    ], stores, 'No workload reaches a datastore or leaves the namespace.'),
+    ...section('From the platform', [
+      'Other namespaces that may reach the workloads: the ingress controller, Prometheus.',
+    ], platform, 'No other namespace reaches the workloads.'),
     '## Allowed flows',
     '',
     '| from | to | ports | why |',
     '| --- | --- | --- | --- |',
-    ...table,
+    ...entryTable,
+    ...flowTable,
+    '',
+    '## Workloads',
+    '',
+    '| workload | kind | pods | Services | notes |',
+    '| --- | --- | --- | --- | --- |',
+    ...workloadTable,
     '',
   ].join('\n');
+}
+
+/** Each Mermaid diagram of a traffic map page, as its lines. */
+export function diagramsOf(markdown: string): string[][] {
+  return [...markdown.matchAll(/^```mermaid\n([\s\S]+?)\n```$/gm)].map(m => m[1].split('\n'));
+}
+
+/** Nodes (including subgraphs) and edges of one diagram, as written. */
+export function diagramSize(lines: readonly string[]): { nodes: number; edges: number } {
+  const edge = /^ *\w+ (?:-->|-\.->|-- "[^"]*" -->) \w+$/;
+  const node = /^ *(?:subgraph \w+ \[|\w+[[(])/;
+  return {
+    nodes: lines.filter(l => !edge.test(l) && node.test(l)).length,
+    edges: lines.filter(l => edge.test(l)).length,
+  };
+}
+
+/** The diagrams of a page that exceed {@link DIAGRAM_BUDGET}, as messages (none when all fit). */
+export function oversizedDiagrams(markdown: string): string[] {
+  return diagramsOf(markdown).flatMap((lines, i) => {
+    const { nodes, edges } = diagramSize(lines);
+    return nodes > DIAGRAM_BUDGET.nodes || edges > DIAGRAM_BUDGET.edges
+      ? [`diagram ${i + 1} has ${nodes} nodes and ${edges} edges (at most ${DIAGRAM_BUDGET.nodes} and ${DIAGRAM_BUDGET.edges})`]
+      : [];
+  });
 }
