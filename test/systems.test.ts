@@ -253,7 +253,7 @@ describe('blue/green across the fleet', () => {
   // The blue/green services are those releases.json gives two colors (a user-facing service
   // with one color is refused at construct time). Derived, so a new service is covered
   // without editing this test.
-  const userFacing = (env: string) => Object.entries((releases as ReleaseManifest)[env as EnvironmentName])
+  const userFacing = (env: string) => Object.entries((releases as unknown as ReleaseManifest)[env as EnvironmentName])
     .flatMap(([system, services]) => Object.entries(services).filter(([, r]) => isBlueGreen(r)).map(([name]) => `${system}/${name}`));
   test.each(['staging', 'production'])('every user-facing service is blue/green in %s, with its smoke-test gate before the selector switch', env => {
     expect(userFacing(env).length).toBeGreaterThan(4);

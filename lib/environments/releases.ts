@@ -103,7 +103,7 @@ function releaseLine(service: string, shape: ReleaseShape): string {
 }
 
 /** The image of a single-color workload (datastores, workers, exporters). */
-export function imageOf(scope: IConstruct, system: string, service: string, releases: ReleaseManifest = releasesJson as ReleaseManifest): string {
+export function imageOf(scope: IConstruct, system: string, service: string, releases: ReleaseManifest = releasesJson as unknown as ReleaseManifest): string {
   const r = lookup(scope, releases, system, service);
   if (isBlueGreen(r)) {
     fail(scope, `${system}/${service} has a blue/green release but is not a blue/green workload`,
@@ -119,7 +119,7 @@ export function imageOf(scope: IConstruct, system: string, service: string, rele
 export function releaseOf(
   scope: IConstruct, system: string, service: string,
   options: { readonly userFacing: boolean; readonly previewHost?: string },
-  releases: ReleaseManifest = releasesJson as ReleaseManifest,
+  releases: ReleaseManifest = releasesJson as unknown as ReleaseManifest,
 ): { image: string } | { blueGreen: BlueGreenSpec } {
   const env = Environment.of(scope);
   const blueGreenRequired = options.userFacing && env.settings.highAvailability;
@@ -157,7 +157,7 @@ export function releaseOf(
  * Only environments some construct read are compared, so a partial build checks its part.
  * The error names the chart of the system (or of the nearest-named one).
  */
-export function checkReleasesUsed(app: IConstruct, releases: ReleaseManifest = releasesJson as ReleaseManifest): void {
+export function checkReleasesUsed(app: IConstruct, releases: ReleaseManifest = releasesJson as unknown as ReleaseManifest): void {
   const absent = missing.get(app.node.root) ?? [];
   if (absent.length) {
     const lines = absent.map(m => `  under "${m.env}" → "${m.system}": ${releaseLine(m.service, m.shape)}   (for ${m.path})`);
