@@ -16,7 +16,7 @@ class Refusal extends Error {}
  * flips to the idle one. Refuses when the idle color does not exist, has no image, or is
  * scaled down.
  */
-export function promoted(releases: ReleaseManifest, target: string): { next: ReleaseManifest; from: Color; to: Color } {
+export function promoted(releases: ReleaseManifest, target: string): { next: ReleaseManifest; from: Color; to: Color; canaryEnded?: number } {
   const parts = target.split('/');
   if (parts.length !== 3) {
     throw new Refusal(`"${target}" is not <env>/<system>/<service>, e.g. production/songnodes/backend-api`);
@@ -41,8 +41,13 @@ export function promoted(releases: ReleaseManifest, target: string): { next: Rel
     throw new Refusal(`${target}: the ${to} color is scaled down (idle: "scaled-down"); set "idle": "warm", synth, merge, wait until ${to} is ready, then promote`);
   }
   const next = JSON.parse(JSON.stringify(releases)) as ReleaseManifest;
-  (next[env as keyof ReleaseManifest][system][service] as { active: Color }).active = to;
-  return { next, from, to };
+  const entry = next[env as keyof ReleaseManifest][system][service] as { active: Color; canaryWeight?: number };
+  entry.active = to;
+  // The canary sent a share to the preview Service, which after the flip selects the retired
+  // color: the promote ends the canary, so no traffic stays on it.
+  const canaryEnded = entry.canaryWeight;
+  delete entry.canaryWeight;
+  return { next, from, to, ...(canaryEnded ? { canaryEnded } : {}) };
 }
 
 /** `npm run promote -- <env>/<system>/<service>`: flips the live color, re-renders, prints the change. */
@@ -72,12 +77,12 @@ export function run(args: string[]): void {
     process.exit(1);
   }
   const after = readWorkingTree(root);
-  console.log(`Promoted ${target}: ${result.from} → ${result.to} (${RELEASES_FILE})`);
+  console.log(`Promoted ${target}: ${result.from} → ${result.to} (${RELEASES_FILE})${result.canaryEnded ? `; its ${result.canaryEnded}% canary ended` : ''}`);
   for (const c of diffTrees(before, after)) {
     for (const f of c.fields) {
       console.log(`  dist/${c.path}: ${f.path} ${show(f.before)} → ${show(f.after)}`);
     }
   }
-  console.log('Review with npm run diff, commit, and let Argo CD sync (the smoke test gates the switch).');
+  console.log(`Review with npm run diff, commit, and let Argo CD sync: it tests ${result.to} (the gate), then switches to it, then keeps ${result.from} warm.`);
   console.log(`Roll back by running the same command again, or by reverting the commit.`);
 }

@@ -84,6 +84,8 @@ describe('alert expressions in dist/', () => {
     const services = objectsOf(env, system, 'service');
     return objectsOf(env, system, 'servicemonitor').flatMap(m => services
       .filter(s => Object.entries(m.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels?.[k] === v))
+      // The label selector's DoesNotExist expressions (a blue/green service's color Services are not scraped).
+      .filter(s => (m.spec.selector.matchExpressions ?? []).every((e: any) => e.operator !== 'DoesNotExist' || s.metadata.labels?.[e.key] === undefined))
       .map(s => s.metadata.name)).sort();
   }
 

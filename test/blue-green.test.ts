@@ -47,12 +47,15 @@ describe('blue/green', () => {
     expect(find(all, 'NetworkPolicy', 'web').spec.podSelector.matchLabels).not.toHaveProperty('color');
     const sm = find(all, 'ServiceMonitor', 'web');
     expect(sm.spec.podTargetLabels).toContain('color');
-    // It selects both the stable and the preview Service, so both colors are scraped.
+    // It selects the stable and the preview Service, so both colors are scraped once each; the
+    // per-color Services (which select the same pods again) are skipped.
     expect(sm.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/part-of': 'shop' });
+    expect(sm.spec.selector.matchExpressions).toEqual([{ key: 'fleet.dev/color-service', operator: 'DoesNotExist' }]);
     expect(find(all, 'Service', 'web-preview').metadata.labels).toMatchObject(sm.spec.selector.matchLabels);
+    expect(find(all, 'Service', 'web-green').metadata.labels).toMatchObject({ 'fleet.dev/color-service': 'green' });
   });
 
-  test('flipping the active color changes only the two Service selectors', () => {
+  test('flipping the active color moves the selectors, the waves of the two colors, and what the tests test', () => {
     const before = render(pair);
     const after = render({ ...pair, active: 'green' });
     expect(kinds(after)).toEqual(kinds(before));
@@ -60,34 +63,59 @@ describe('blue/green', () => {
       const twin = find(after, o.kind, o.metadata.name);
       return diffObjects(o, twin).map(c => `${o.kind}/${o.metadata.name} ${c.path} ${c.before}→${c.after}`);
     });
+    const wave = 'metadata.annotations.argocd.argoproj.io/sync-wave';
     expect(changes.sort()).toEqual([
+      `Deployment/web-blue ${wave} 0→3`,
+      `Deployment/web-green ${wave} 3→0`,
+      `HorizontalPodAutoscaler/web-blue ${wave} 0→3`,
+      `HorizontalPodAutoscaler/web-green ${wave} 3→0`,
+      'Job/web-preview-smoke-test spec.template.metadata.labels.fleet.dev/tests-color green→blue',
+      'Job/web-preview-smoke-test spec.template.metadata.labels.fleet.dev/tests-version 1.1.0→1.0.0',
+      'Job/web-preview-smoke-test spec.template.spec.containers[smoke-test].args[10] http://web-green.shop.svc.cluster.local:80/ready→http://web-blue.shop.svc.cluster.local:80/ready',
+      'Job/web-smoke-test spec.template.metadata.labels.fleet.dev/tests-color blue→green',
+      'Job/web-smoke-test spec.template.metadata.labels.fleet.dev/tests-version 1.0.0→1.1.0',
+      'Job/web-smoke-test spec.template.spec.containers[smoke-test].args[10] http://web-blue.shop.svc.cluster.local:80/ready→http://web-green.shop.svc.cluster.local:80/ready',
+      `PodDisruptionBudget/web-blue ${wave} 0→3`,
+      `PodDisruptionBudget/web-green ${wave} 3→0`,
       'Service/web spec.selector.color blue→green',
       'Service/web-preview spec.selector.color green→blue',
     ]);
   });
 
-  test('a scaled-down idle color has replicas 0 and no HPA, PDB or smoke test', () => {
+  test('a scaled-down idle color has replicas 0 and no HPA, PDB or candidate test; the gate stays', () => {
     const all = render({ ...pair, idle: 'scaled-down' });
     expect(find(all, 'Deployment', 'web-green').spec.replicas).toBe(0);
     expect(kinds(all)).not.toContain('HorizontalPodAutoscaler/web-green');
     expect(kinds(all)).not.toContain('PodDisruptionBudget/web-green');
     expect(kinds(all)).not.toContain('Job/web-preview-smoke-test');
+    expect(kinds(all)).toContain('Job/web-smoke-test');
     expect(kinds(all)).toContain('HorizontalPodAutoscaler/web-blue');
   });
 
-  test('the smoke test gates the selector switch on the preview readiness endpoint', () => {
+  test('the color going live is applied, then tested, then switched to; the idle color only after the switch', () => {
     const all = render(pair);
-    const job = find(all, 'Job', 'web-preview-smoke-test');
+    const wave = (kind: string, name: string) => Number(find(all, kind, name).metadata.annotations['argocd.argoproj.io/sync-wave']);
+    expect(wave('Service', 'web-blue')).toBeLessThan(wave('Deployment', 'web-blue') + 1);
+    expect(wave('Deployment', 'web-blue')).toBeLessThan(wave('Job', 'web-smoke-test'));
+    expect(wave('HorizontalPodAutoscaler', 'web-blue')).toBeLessThan(wave('Job', 'web-smoke-test'));
+    expect(wave('Job', 'web-smoke-test')).toBeLessThan(wave('Service', 'web'));
+    expect(wave('Service', 'web-preview')).toBe(wave('Service', 'web'));
+    // A broken candidate (or the broken color of a rollback) never holds up the live selector.
+    expect(wave('Deployment', 'web-green')).toBeGreaterThan(wave('Service', 'web'));
+    expect(wave('PodDisruptionBudget', 'web-green')).toBeGreaterThan(wave('Service', 'web'));
+    expect(find(all, 'Job', 'web-preview-smoke-test').metadata.annotations['argocd.argoproj.io/hook']).toBe('PostSync');
+  });
+
+  test('the gate tests the color going live through its own Service, and records what it tests', () => {
+    const all = render(pair);
+    const job = find(all, 'Job', 'web-smoke-test');
     expect(job.metadata.annotations).toEqual({
       'argocd.argoproj.io/hook': 'Sync',
       'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
       'argocd.argoproj.io/sync-wave': '1',
     });
-    // Waves: the preview color's workloads, then the gate, then the live selector.
-    const wave = (kind: string, name: string) => Number(find(all, kind, name).metadata.annotations['argocd.argoproj.io/sync-wave']);
-    expect(wave('Deployment', 'web-green')).toBeLessThan(wave('Job', 'web-preview-smoke-test'));
-    expect(wave('Service', 'web-preview')).toBeLessThan(wave('Job', 'web-preview-smoke-test'));
-    expect(wave('Job', 'web-preview-smoke-test')).toBeLessThan(wave('Service', 'web'));
+    expect(job.spec.template.metadata.labels).toMatchObject({ 'fleet.dev/tests-color': 'blue', 'fleet.dev/tests-version': '1.0.0' });
+    expect(find(all, 'Service', 'web-blue').spec.selector).toEqual({ 'app.kubernetes.io/name': 'web', 'color': 'blue' });
     expect(job.spec.activeDeadlineSeconds).toBeGreaterThan(0);
     expect(job.spec.backoffLimit).toBeLessThanOrEqual(2);
     const pod = job.spec.template.spec;
@@ -96,7 +124,7 @@ describe('blue/green', () => {
     const c = pod.containers[0];
     expect(c.image).toBe(SMOKE_TEST_IMAGE);
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
-    expect(c.args[c.args.length - 1]).toBe('http://web-preview.shop.svc.cluster.local:80/ready');
+    expect(c.args[c.args.length - 1]).toBe('http://web-blue.shop.svc.cluster.local:80/ready');
     // The policy admits the smoke test to the service's pods, and lets it out to them.
     expect(JSON.stringify(find(all, 'NetworkPolicy', 'web').spec.ingress)).toContain('web-preview-smoke-test');
     expect(find(all, 'NetworkPolicy', 'web-preview-smoke-test').spec.egress.length).toBe(2);
@@ -138,6 +166,13 @@ describe('promote', () => {
     const twice = promoted(once.next, 'production/shop/web');
     expect(twice.next).toEqual(base);
     expect(promoted(base, 'staging/shop/web').to).toBe('blue');
+  });
+  test('ends a canary: after the flip the preview Service selects the retired color', () => {
+    const canary = { ...base, production: { shop: { ...base.production.shop, web: { ...base.production.shop.web, canaryWeight: 50 } } } } as ReleaseManifest;
+    const once = promoted(canary, 'production/shop/web');
+    expect(once.canaryEnded).toBe(50);
+    expect(once.next.production.shop.web).toEqual({ active: 'green', blue: 'ghcr.io/acme/web:1.0.0', green: 'ghcr.io/acme/web:1.1.0' });
+    expect(promoted(base, 'production/shop/web').canaryEnded).toBeUndefined();
   });
   test('refuses a scaled-down color, a color with no image, and services that do not exist', () => {
     const withRelease = (r: object) => ({ ...base, production: { shop: { ...base.production.shop, web: r } } }) as ReleaseManifest;

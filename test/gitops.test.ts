@@ -124,22 +124,26 @@ describe('sync waves', () => {
     expect(missing).toEqual([]);
   });
 
-  test('Namespace, then configuration, then workloads, then the blue/green gate, then the selector switch', () => {
+  test('Namespace, configuration, the live color, the gate, the selector switch, then the idle color', () => {
     const dir = 'production/songnodes';
+    const liveColor = get(dir, 'Service', 'backend-api').spec.selector.color;
+    const idleColor = liveColor === 'blue' ? 'green' : 'blue';
     const ns = wave(get(dir, 'Namespace', 'songnodes'));
     const config = wave(get(dir, 'ConfigMap', 'security-headers'));
     const policy = wave(get(dir, 'NetworkPolicy', 'backend-api'));
-    const deployment = wave(get(dir, 'Deployment', 'backend-api-green'));
-    const preview = wave(get(dir, 'Service', 'backend-api-preview'));
-    const gate = get(dir, 'Job', 'backend-api-preview-smoke-test');
+    const deployment = wave(get(dir, 'Deployment', `backend-api-${liveColor}`));
+    const colorService = wave(get(dir, 'Service', `backend-api-${liveColor}`));
+    const gate = get(dir, 'Job', 'backend-api-smoke-test');
     const live = wave(get(dir, 'Service', 'backend-api'));
     expect(ns).toBeLessThan(config);
     expect(config).toBe(policy);
     expect(config).toBeLessThan(deployment);
-    expect(preview).toBeLessThan(wave(gate));
+    expect(colorService).toBeLessThan(wave(gate));
     expect(gate.metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
     expect(deployment).toBeLessThan(wave(gate));
     expect(wave(gate)).toBeLessThan(live);
     expect(wave(get(dir, 'Ingress', 'backend-api'))).toBe(live);
+    expect(wave(get(dir, 'Service', 'backend-api-preview'))).toBe(live);
+    expect(wave(get(dir, 'Deployment', `backend-api-${idleColor}`))).toBeGreaterThan(live);
   });
 });

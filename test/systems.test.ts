@@ -263,7 +263,7 @@ describe('blue/green across the fleet', () => {
       get(dir, 'Service', `${name}-preview`);
       get(dir, 'Deployment', `${name}-blue`);
       get(dir, 'Deployment', `${name}-green`);
-      expect(get(dir, 'Job', `${name}-preview-smoke-test`).metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
+      expect(get(dir, 'Job', `${name}-smoke-test`).metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
     }
   });
   test('datastores and workers are never blue/green', () => {

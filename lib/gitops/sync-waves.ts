@@ -14,10 +14,15 @@ export enum SyncWave {
   ADDRESSES = -1,
   /** Deployments, CronJobs, autoscalers, disruption budgets, scrape configs. */
   WORKLOADS = 0,
-  /** The blue/green smoke test of the preview color: it fails the sync before any switch. */
+  /** The blue/green gate: the smoke test of the color going live; it fails the sync before any switch. */
   GATE = 1,
   /** What moves traffic: a blue/green Service's selector and the Ingresses. */
   TRAFFIC = 2,
+  /**
+   * The idle blue/green color (its Deployment, HPA and PDB), after the switch: a broken
+   * candidate, or a broken color being rolled back from, never holds up the live selector.
+   */
+  IDLE = 3,
 }
 
 const BY_KIND: Record<string, SyncWave> = {
@@ -25,7 +30,10 @@ const BY_KIND: Record<string, SyncWave> = {
   ConfigMap: SyncWave.CONFIG,
   Secret: SyncWave.CONFIG,
   ServiceAccount: SyncWave.CONFIG,
-  PersistentVolumeClaim: SyncWave.CONFIG,
+  // With the workloads that mount them: under a WaitForFirstConsumer storage class a claim
+  // stays Pending (Progressing, to Argo CD) until a pod using it is scheduled, so a claim in
+  // an earlier wave than its consumer never lets the sync reach it (argoproj/argo-cd#12840).
+  PersistentVolumeClaim: SyncWave.WORKLOADS,
   NetworkPolicy: SyncWave.CONFIG,
   PrometheusRule: SyncWave.CONFIG,
   Service: SyncWave.ADDRESSES,

@@ -36,6 +36,9 @@ const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'CronJob', 'Job']);
 const NAME = 'app.kubernetes.io/name';
 const COLOR = 'color';
 const HOOK = 'argocd.argoproj.io/hook';
+/** Labels of lib/workload/microservice.ts and lib/bluegreen/smoke-test.ts (not imported: the map reads only objects). */
+const COLOR_SERVICE = 'fleet.dev/color-service';
+const TESTS_COLOR = 'fleet.dev/tests-color';
 
 const id = (prefix: string, name: string) => `${prefix}_${name.replace(/[^A-Za-z0-9]/g, '_')}`;
 const text = (s: string) => s.replace(/"/g, '#quot;');
@@ -236,8 +239,8 @@ const shaped = (nid: string, open: string, close: string, lines: string[]): Node
 /**
  * A Markdown page with Mermaid flowcharts of one system, split by kind of traffic so that
  * each reads on one screen: (1) from the Internet: Ingress hosts and paths → Services →
- * workloads, which color of each blue/green pair is live, and the smoke tests that call the
- * preview Services; (2) between the system's workloads; (3) to its datastores (StatefulSets,
+ * workloads, which color of each blue/green pair is live, and the smoke tests with the color
+ * each tests; (2) between the system's workloads; (3) to its datastores (StatefulSets,
  * external CIDRs) and other namespaces; (4) from the platform (ingress controller,
  * Prometheus, other namespaces). Flows are those its NetworkPolicies allow, one arrow per
  * pair of peers with all its ports; the details (CIDR exceptions, reasons, Services,
@@ -247,7 +250,10 @@ const shaped = (nid: string, open: string, close: string, lines: string[]): Node
 export function trafficMap(input: TrafficMapInput): string {
   const { objects, policies, namespace } = input;
   const workloads = objects.filter(o => WORKLOADS.has(o.kind));
-  const services = objects.filter(o => o.kind === 'Service');
+  // A blue/green service's per-color Services select the same pods as its live and preview
+  // Services; only the smoke tests call them, so they are drawn as the tests' targets, not as nodes.
+  const allServices = objects.filter(o => o.kind === 'Service');
+  const services = allServices.filter(o => o.metadata.labels?.[COLOR_SERVICE] === undefined);
   const pods = new LabelIndex(workloads, podLabels);
   const hpaOf = new Map(objects.filter(o => o.kind === 'HorizontalPodAutoscaler').map(h => [h.spec.scaleTargetRef.name, h]));
   const policyBySelector = new Map(policies.map(p => [JSON.stringify(p.podSelector), p]));
@@ -393,11 +399,12 @@ export function trafficMap(input: TrafficMapInput): string {
   for (const { from, to, ports: ps } of pairs.values()) {
     const label = portLabel(ps);
     if (from.policy && isHookGroup(from.policy) && to.policy) {
-      // A smoke test calls the preview Service (lib/bluegreen/smoke-test.ts): drawn there, in (1).
-      const targets = members.get(to.policy.name)!;
-      const previews = services.filter(s => isPreview(s) && pods.select(s.spec.selector).some(w => targets.includes(w)));
-      if (previews.length > 0) {
-        for (const s of previews) { entry.edge(from.node, serviceNode(s), label); }
+      // A smoke test calls one color's own Service (lib/bluegreen/smoke-test.ts): drawn, in
+      // (1), as an arrow to the workload of the color it tests.
+      const tested = members.get(from.policy.name)!.map(w => podLabels(w)[TESTS_COLOR]).filter(Boolean);
+      const targets = members.get(to.policy.name)!.filter(w => tested.includes(podLabels(w)[COLOR]));
+      if (targets.length > 0) {
+        for (const w of targets) { entry.edge(from.node, workloadNode(w), label); }
         continue;
       }
     }
@@ -439,7 +446,8 @@ export function trafficMap(input: TrafficMapInput): string {
     '',
     ...section('From the Internet', [
       'Ingress hosts and paths → Services → workloads, and the release smoke tests that Argo CD',
-      'runs against the preview Services. Solid arrows: live routing; dotted: preview routing.',
+      'runs against one color each (the gate: the color going live; PostSync: the idle one).',
+      'Solid arrows: live routing; dotted: preview routing.',
       'Green: the live color; yellow: the preview color; grey: an idle color.',
     ], entry, 'Nothing is exposed to the Internet: the system has no Ingress and no blue/green Service.'),
     ...section('Between workloads', ['Calls from one of the system\'s workloads to another.'],

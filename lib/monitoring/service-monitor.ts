@@ -37,6 +37,13 @@ export interface MonitorProps extends ScrapeSpec {
   readonly labels: Record<string, string>;
   /** Labels of the Services to scrape. */
   readonly serviceSelector: Record<string, string>;
+  /**
+   * Services carrying this label key are not scraped (e.g. a blue/green service's per-color
+   * Services, which select the same pods as its live and preview Services: scraping them too
+   * would count every pod twice).
+   * @default - every selected Service is scraped
+   */
+  readonly skipServicesLabelled?: string;
   /** Named ports the selected Services expose; the scrape port must be one of them. */
   readonly servicePortNames: string[];
   /**
@@ -72,7 +79,10 @@ export class Monitor extends Construct {
     this.serviceMonitor = new ServiceMonitor(this, 'Resource', {
       metadata: namespacedMeta(this, props.name, { ...props.labels, ...env.settings.prometheusSelector }),
       spec: {
-        selector: { matchLabels: props.serviceSelector },
+        selector: {
+          matchLabels: props.serviceSelector,
+          ...(props.skipServicesLabelled ? { matchExpressions: [{ key: props.skipServicesLabelled, operator: 'DoesNotExist' }] } : {}),
+        },
         namespaceSelector: { matchNames: [SystemChart.of(this).namespaceName] },
         endpoints: [{ port, path, interval, scrapeTimeout, scheme: ServiceMonitorSpecEndpointsScheme.HTTP }],
         ...(props.podTargetLabels?.length ? { podTargetLabels: props.podTargetLabels } : {}),

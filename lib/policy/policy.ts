@@ -278,7 +278,9 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
       }
     }
     if (o.kind === 'ServiceMonitor') {
-      const services = system.services(o.spec.selector?.matchLabels);
+      // matchLabels, then the DoesNotExist expressions our ServiceMonitors use to skip color Services.
+      const services = system.services(o.spec.selector?.matchLabels).filter(s => (o.spec.selector?.matchExpressions ?? [])
+        .every((e: any) => e.operator !== 'DoesNotExist' || s.metadata?.labels?.[e.key] === undefined));
       if (services.length === 0) { report('servicemonitor-selects', 'selects no Service', 'fix the selector'); }
       for (const ep of o.spec.endpoints ?? []) {
         if (!services.every(s => (s.spec.ports ?? []).some((p: any) => p.name === ep.port))) {

@@ -9,6 +9,7 @@ import { ignoreKubeScoreCheck } from '../policy/kube-score-ignore';
 import { DisruptionBudget, DisruptionSpec } from '../disruption/disruption-budget';
 import { RenderedContainer } from './container';
 import { renderPodSpec } from './pod';
+import { SYNC_WAVE_ANNOTATION, SyncWave } from '../gitops/sync-waves';
 
 export interface DeploymentWorkloadProps {
   /** Name of the Deployment, its HPA and its PDB. */
@@ -41,6 +42,11 @@ export interface DeploymentWorkloadProps {
    * @default - when more than one replica can run
    */
   readonly spread?: boolean;
+  /**
+   * The Argo CD sync wave of the Deployment, its HPA and its PDB.
+   * @default - the workloads' wave (SyncWave.WORKLOADS)
+   */
+  readonly syncWave?: SyncWave;
 }
 
 /** How many pods a stateless workload runs and what protects them, as asked for. */
@@ -145,6 +151,11 @@ export class DeploymentWorkload extends Construct {
         selector: props.selector,
         minReplicas: this.minReplicas,
       });
+    }
+    if (props.syncWave !== undefined) {
+      for (const o of [this.deployment, this.autoscaler?.hpa, this.disruptionBudget?.pdb]) {
+        o?.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(props.syncWave));
+      }
     }
   }
 }

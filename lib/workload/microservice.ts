@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { AutoscalingSpec } from '../autoscaling/autoscaler';
 import { BlueGreenSpec, checkBlueGreen, Color, COLORS, otherColor } from '../bluegreen/blue-green';
-import { PreviewSmokeTest } from '../bluegreen/smoke-test';
+import { SmokeTest } from '../bluegreen/smoke-test';
 import { SystemChart } from '../chart';
 import { checkServiceName } from '../core/names';
 import { checkUniquePorts } from '../core/ports';
@@ -111,8 +111,12 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
   public readonly service: k8s.KubeService;
   /** With blue/green, the Service `<name>-preview` that selects the idle color. */
   public readonly previewService?: k8s.KubeService;
-  /** With blue/green and a warm idle color, the smoke test that gates the selector switch. */
-  public readonly smokeTest?: PreviewSmokeTest;
+  /** With blue/green, a Service per color (`<name>-blue`, `<name>-green`) that the smoke tests reach. */
+  public readonly colorServices: Readonly<Partial<Record<Color, k8s.KubeService>>> = {};
+  /** With blue/green, the gate: a Sync hook that tests the color going live before the switch. */
+  public readonly smokeTest?: SmokeTest;
+  /** With blue/green and a warm idle color, the PostSync test of the idle color (the candidate). */
+  public readonly candidateTest?: SmokeTest;
   public readonly ingresses: WebIngress[] = [];
   public readonly monitor?: Monitor;
   public readonly serviceName: string;
@@ -128,8 +132,8 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
     recordDefinition(this);
     const env = Environment.of(this);
     const chart = SystemChart.of(this);
-    // A Service name (DNS-1035), with room for "-preview-smoke-test".
-    checkServiceName(this, 'service name', name, 47);
+    // A Service name (DNS-1035), with room for "-preview-smoke-test" (blue/green) or "-metrics".
+    checkServiceName(this, 'service name', name, props.blueGreen ? 44 : 47);
     this.name = name;
     this.serviceName = name;
     this.namespaceName = chart.namespaceName;
@@ -197,6 +201,8 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
         ...(scaledDown ? { replicas: 0 } : props.autoscaling ? { autoscaling: props.autoscaling } : { replicas }),
         disruption: scaledDown ? undefined : disruption,
         spread: scaledDown ? false : (props.autoscaling?.maxReplicas ?? replicas!) > 1,
+        // The idle color applies after the switch: it never holds up the live selector.
+        ...(key !== 'single' && key !== props.blueGreen?.active ? { syncWave: SyncWave.IDLE } : {}),
       });
     };
     const bg = props.blueGreen;
@@ -238,7 +244,15 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
       : renderService('service', name, { [LabelKeys.name]: name, [LabelKeys.instance]: name });
     if (bg) {
       const idle = otherColor(bg.active);
-      this.previewService = renderService('preview-service', `${name}-preview`, { [LabelKeys.name]: name, [LabelKeys.color]: idle });
+      this.previewService = renderService('preview-service', `${name}-preview`, { [LabelKeys.name]: name, [LabelKeys.color]: idle },
+        syncWaveAnnotation(SyncWave.TRAFFIC));
+      // A Service per color: the smoke tests reach exactly the color they test, whichever
+      // color the live and preview Services select at that moment of the sync.
+      this.colorServices = Object.fromEntries(COLORS.filter(c => bg[c]).map(c => {
+        const svc = renderService(`${c}-service`, `${name}-${c}`, { [LabelKeys.name]: name, [LabelKeys.color]: c });
+        svc.metadata.addLabel(COLOR_SERVICE_LABEL, c);
+        return [c, svc];
+      }));
       if ((bg.canaryWeight ?? 0) > 0) {
         this.canary = { serviceName: `${name}-preview`, weight: bg.canaryWeight! };
       }
@@ -262,24 +276,35 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
         serviceSelector: this.podSelector,
         servicePortNames: ports.map(p => p.name),
         podTargetLabels: bg ? [LabelKeys.color, LabelKeys.version] : [LabelKeys.version],
+        ...(bg ? { skipServicesLabelled: COLOR_SERVICE_LABEL } : {}),
       });
       const metricsPort = this.networkPorts[props.metrics?.port ?? (this.networkPorts.metrics ? 'metrics' : 'http')];
       this.networkPolicy.allowFromNamespace(env.settings.monitoringNamespace, [metricsPort], 'Prometheus scrapes');
     }
 
-    // The smoke test gates every sync on the preview answering its readiness probe.
-    const idleWorkload = bg ? workloads[otherColor(bg.active)] : undefined;
-    if (bg && idleWorkload && bg.idle !== 'scaled-down') {
-      this.smokeTest = new PreviewSmokeTest(this, 'smoke-test', {
-        serviceName: name,
-        previewServiceName: `${name}-preview`,
-        port: this.httpServicePort,
-        targetPort: http.containerPort,
-        path: props.probes.readiness.path ?? '/',
-        targetPods: this.podSelector,
-      });
-      this.networkPolicy.allowFromPods(chart.namespaceName, this.smokeTest.podLabels,
-        [{ port: http.containerPort }], 'preview smoke test');
+    // Blue/green tests: every sync gates the live selector on the color it selects, and a
+    // warm idle color (the candidate of the next promote) is tested once it is rolled out.
+    if (bg) {
+      const test = (role: 'gate' | 'candidate', color: Color) => {
+        const t = new SmokeTest(this, role === 'gate' ? 'smoke-test' : 'candidate-test', {
+          serviceName: name,
+          color,
+          version: imageVersion(bg[color]!.image),
+          role,
+          port: this.httpServicePort,
+          targetPort: http.containerPort,
+          path: props.probes?.readiness.path ?? '/',
+          targetPods: this.podSelector,
+        });
+        this.networkPolicy.allowFromPods(chart.namespaceName, t.podLabels, [{ port: http.containerPort }],
+          role === 'gate' ? `smoke test of the ${color} color before the switch` : `smoke test of the idle ${color} color`);
+        return t;
+      };
+      this.smokeTest = test('gate', bg.active);
+      const idle = otherColor(bg.active);
+      if (bg[idle] && bg.idle !== 'scaled-down') {
+        this.candidateTest = test('candidate', idle);
+      }
     }
 
     for (const spec of props.ingresses ?? []) {
@@ -320,6 +345,9 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
       [this.networkPorts.http], 'ingress controller');
   }
 }
+
+/** Marks a blue/green service's per-color Service (value: the color); it is never scraped or routed to. */
+export const COLOR_SERVICE_LABEL = 'fleet.dev/color-service';
 
 /** The preview Service of a blue/green Microservice as an Ingress backend. */
 function previewBackend(ms: Microservice): IHttpBackend {
