@@ -45,6 +45,14 @@ build kubernetes-1.27 kube-apiserver-1.27 k8s.io/kubernetes/cmd/kube-apiserver -
 build kubernetes-1.27 kubectl-1.27 k8s.io/kubernetes/cmd/kubectl -tags providerless
 build kubernetes-1.37 kube-apiserver-1.37 k8s.io/kubernetes/cmd/kube-apiserver -tags providerless
 build kubernetes-1.37 kubectl-1.37 k8s.io/kubernetes/cmd/kubectl -tags providerless
+# The simulated cluster (scripts/simulate/): the real controllers and scheduler of 1.37, kwok's
+# fake nodes and pods, and Argo CD's sync engine (tools/gitops-sync, ours).
+build kubernetes-1.37 kube-controller-manager-1.37 k8s.io/kubernetes/cmd/kube-controller-manager -tags providerless
+build kubernetes-1.37 kube-scheduler-1.37 k8s.io/kubernetes/cmd/kube-scheduler -tags providerless
+build kwok kwok sigs.k8s.io/kwok/cmd/kwok
+# gitops-engine v3.6 needs Go 1.27: this one module may fetch that toolchain from the module
+# proxy (go.mod's toolchain line); every other tool builds with the local Go.
+GOTOOLCHAIN=go1.27.0 build gitops-sync gitops-sync .
 build kube-score kube-score github.com/zegl/kube-score/cmd/kube-score
 
 # promtool: Debian's prometheus package (bookworm: 2.42). Installs only when missing.
