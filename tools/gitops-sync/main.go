@@ -35,6 +35,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/clientcmd"
@@ -133,14 +134,17 @@ func main() {
 		pruneLast  = flag.Bool("prune-last", false, "Argo CD's PruneLast=true sync option: prune after every wave")
 		timeout    = flag.Duration("timeout", 300*time.Second, "give up (terminate the operation) after this long")
 		waveDelay  = flag.Duration("wave-delay", 2*time.Second, "pause between waves, as Argo CD's controller (ARGOCD_SYNC_WAVE_DELAY)")
-		verbosity  = flag.Int("v", 0, "engine log verbosity (stderr)")
+		verbosity  = flag.Int("v", 0, "engine log on stderr: 0 none, 1 info, 2+ more")
 	)
 	flag.Parse()
 	if *kubeconfig == "" || *dir == "" || *namespace == "" {
 		fail("usage: gitops-sync --kubeconfig K --dir DIR --namespace NS [--name APP] [--prune] [--prune-last] [--timeout 300s] [--wave-delay 2s]")
 	}
 	start := time.Now()
-	log := textlogger.NewLogger(textlogger.NewConfig(textlogger.Verbosity(*verbosity), textlogger.Output(os.Stderr)))
+	log := logr.Discard()
+	if *verbosity > 0 {
+		log = textlogger.NewLogger(textlogger.NewConfig(textlogger.Verbosity(*verbosity-1), textlogger.Output(os.Stderr)))
+	}
 
 	config, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
 	if err != nil {
@@ -168,14 +172,9 @@ func main() {
 		return ok && info.gcMark == gcMark(*name, r.ResourceKey())
 	}
 
-	managed, err := clusterCache.GetManagedLiveObjs(target, isManaged)
-	if err != nil {
-		fail("managed live objects: %v", err)
-	}
-	result := sync.Reconcile(target, managed, *namespace, clusterCache)
 	kubectl := &kube.KubectlCmd{Log: log, Tracer: tracing.NopTracer{}}
 	foreground := metav1.DeletePropagationForeground // Argo CD's default PrunePropagationPolicy
-	syncCtx, cleanup, err := sync.NewSyncContext("sim", result, config, config, kubectl, *namespace,
+	opts := []sync.SyncOpt{
 		sync.WithLogr(log),
 		sync.WithPrune(*prune),
 		sync.WithPruneLast(*pruneLast),
@@ -186,13 +185,9 @@ func main() {
 			}
 			return nil
 		}),
-	)
-	if err != nil {
-		fail("sync context: %v", err)
 	}
-	defer cleanup()
 
-	// Wake the sync loop when a managed object (or a hook) changes, as engine.Sync does.
+	// Wake the loop when anything in the cache changes (engine.Sync waits the same way).
 	updated := make(chan struct{}, 1)
 	unsubscribe := clusterCache.OnResourceUpdated(func(_, _ *cache.Resource, _ map[kube.ResourceKey]*cache.Resource) {
 		select {
@@ -202,15 +197,39 @@ func main() {
 	})
 	defer unsubscribe()
 
+	// One round per change, as Argo CD's application controller runs an operation: a fresh
+	// comparison of the manifests with the live objects, a new sync context that resumes from
+	// the previous round's state (WithInitialState), one Sync step. (Reusing one sync context,
+	// as engine.Sync does, never sees the live objects it created and waits forever for them.)
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	timedOut := false
-	var phase common.OperationPhase
-	var message string
+	phase, message := common.OperationRunning, ""
 	var results []common.ResourceSyncResult
-	for {
+	startedAt := metav1.NewTime(start)
+	var syncCtx sync.SyncContext
+	var cleanup func()
+	round := func() {
+		managed, err := clusterCache.GetManagedLiveObjs(target, isManaged)
+		if err != nil {
+			phase, message = common.OperationError, fmt.Sprintf("managed live objects: %v", err)
+			return
+		}
+		result := sync.Reconcile(target, managed, *namespace, clusterCache)
+		if cleanup != nil {
+			cleanup()
+		}
+		syncCtx, cleanup, err = sync.NewSyncContext("sim", result, config, config, kubectl, *namespace,
+			append(opts, sync.WithInitialState(phase, message, results, startedAt))...)
+		if err != nil {
+			phase, message = common.OperationError, fmt.Sprintf("sync context: %v", err)
+			return
+		}
 		syncCtx.Sync(ctx)
 		phase, message, results = syncCtx.GetState()
+	}
+	for {
+		round()
 		if phase.Completed() {
 			break
 		}
@@ -219,18 +238,23 @@ func main() {
 			timedOut = true
 		case <-time.After(time.Second):
 		case <-updated:
+			// let a burst of updates settle
+			time.Sleep(50 * time.Millisecond)
 		}
 		if timedOut {
 			break
 		}
 	}
-	if timedOut {
+	if timedOut && syncCtx != nil {
 		// What the operation was waiting for, then stop it (hooks in flight are deleted).
 		message = fmt.Sprintf("timed out after %s: %s", *timeout, message)
 		tctx, tcancel := context.WithTimeout(context.Background(), 10*time.Second)
 		syncCtx.Terminate(tctx)
 		tcancel()
 		phase = common.OperationFailed
+	}
+	if cleanup != nil {
+		defer cleanup()
 	}
 
 	// Health and wave of each object, from the live state and the manifests.
