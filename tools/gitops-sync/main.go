@@ -268,6 +268,7 @@ func main() {
 		}
 		waves[key] = syncwaves.Wave(obj)
 	}
+	time.Sleep(300 * time.Millisecond) // let the cache catch up with objects created last
 	live, _ := clusterCache.GetManagedLiveObjs(target, isManaged)
 	out := output{Phase: string(phase), Message: message, DurationSeconds: time.Since(start).Seconds(), TimedOut: timedOut, Resources: []resourceOut{}}
 	for _, r := range results {
