@@ -65,8 +65,9 @@ for (const m of modules) {
 function recordProps(chart: Chart): string {
   const records = chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map(o => {
     const props = (o as unknown as { props: any }).props;
-    // The chart adds the sync wave at render time; the typed build gets it up front.
-    const shell = { kind: o.kind, metadata: JSON.parse(JSON.stringify(props.metadata)) };
+    // The chart adds the sync wave at render time, and constructs may annotate an object after
+    // creating it (kube-score exceptions); the typed build gets the final metadata up front.
+    const shell = { kind: o.kind, metadata: JSON.parse(JSON.stringify(o.metadata.toJson())) };
     applySyncWave(shell);
     return { gvk: `${o.apiVersion}/${o.kind}`, props: { ...props, metadata: shell.metadata } };
   });
