@@ -1,6 +1,4 @@
-import * as fs from 'fs';
 import * as path from 'path';
-import { stringify } from 'yaml';
 import { buildFleet } from './lib/fleet';
 import { ConfigurationError } from './lib/core/errors';
 import { checkManifests, failing, formatFindings, Finding } from './lib/policy/policy';
@@ -8,13 +6,6 @@ import { renderApp, replaceDirectory } from './lib/render/manifest-writer';
 
 /** Where the rendered manifests go: always the committed dist/, whoever runs the app. */
 export const DIST = 'dist';
-
-/**
- * The file the app leaves in the cdk8s CLI's output folder (CDK8S_OUTDIR) for the validation
- * plugin: the policy gate's result for what was written to dist/, so the CLI reports it
- * without parsing and checking every manifest a second time.
- */
-export const POLICY_REPORT = 'fleet-policy-report.yaml';
 
 /** The gate refused what was rendered; its report says which file, object, check and fix. */
 export class PolicyGateFailure extends Error {
@@ -63,27 +54,16 @@ export function describeError(e: unknown): string {
   return [`${e.name}: ${e.message}`, ...frames.map(f => `    ${f}`)].join('\n');
 }
 
-/** Entry point for scripts/run-app.js (`npm run synth`, and `npx cdk8s synth` through cdk8s.yaml). */
-export function run(): void {
-  const started = Date.now();
-  // cdk8s-cli empties its output folder before it runs the app, so that folder is a scratch
-  // one (cdk8s.yaml); the app writes dist/ itself, atomically, and leaves the CLI a report.
-  const cliOutdir = process.env.CDK8S_OUTDIR;
-  let summary: SynthSummary;
+/**
+ * Entry point for scripts/run-app.js (`npm run synth`, and `npx cdk8s synth` through
+ * cdk8s.yaml): renders and writes dist/, or exits 1 with what went wrong. run-app.js prints
+ * the summary and leaves the cdk8s CLI its report (scripts/synth-report.js).
+ */
+export function run(): SynthSummary {
   try {
-    summary = main();
+    return main();
   } catch (e) {
     console.error(`synth failed; dist/ was left as it was.\n${describeError(e)}`);
     process.exit(1);
   }
-  if (cliOutdir && path.resolve(cliOutdir) !== path.resolve(DIST)) {
-    fs.mkdirSync(cliOutdir, { recursive: true });
-    fs.writeFileSync(path.join(cliOutdir, POLICY_REPORT), stringify({
-      dist: path.resolve(DIST),
-      objects: summary.objects,
-      exemptions: summary.exemptions.map(f => ({ file: f.file, object: f.object, check: f.check, reason: f.exemptBecause })),
-    }));
-  }
-  const seconds = ((Date.now() - started) / 1000).toFixed(2);
-  console.log(`synth: ${summary.objects} objects in ${summary.files} files for ${summary.environments} environments written to ${DIST}/ (${seconds} s)`);
 }

@@ -120,4 +120,12 @@ async function bundle(entry, name = path.basename(entry).replace(/\.ts$/, '')) {
   return outfile;
 }
 
-module.exports = { bundle, root, TypeCheckError };
+/** The digest of everything that went into `entry`'s current bundle (undefined when it is stale or missing). */
+function bundleInputsDigest(entry, name = path.basename(entry).replace(/\.ts$/, '')) {
+  const outfile = path.join(root, '.build', `${name}.js`);
+  const manifest = `${outfile}.inputs.json`;
+  if (!upToDate(outfile, manifest)) { return undefined; }
+  return crypto.createHash('sha256').update(fs.readFileSync(manifest)).digest('hex');
+}
+
+module.exports = { bundle, bundleInputsDigest, root, TypeCheckError };
