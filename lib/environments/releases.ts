@@ -28,6 +28,17 @@ export type ReleaseManifest = Record<EnvironmentName, Record<string, Record<stri
 /** Path of the release file, relative to the repository root (the promote script edits it). */
 export const RELEASES_FILE = 'lib/environments/releases.json';
 
+/**
+ * App context key for a release manifest to build with instead of releases.json (the release
+ * simulation renders the fleet at release states of its own, through the same constructs).
+ */
+export const RELEASES_CONTEXT = 'fleet.dev/releases';
+
+/** The release manifest `scope` builds with: the app's context override, else releases.json. */
+export function releasesFor(scope: IConstruct): ReleaseManifest {
+  return (scope.node.tryGetContext(RELEASES_CONTEXT) as ReleaseManifest | undefined) ?? (releasesJson as unknown as ReleaseManifest);
+}
+
 export function isBlueGreen(r: Release): r is BlueGreenRelease {
   return 'active' in r;
 }
@@ -103,7 +114,7 @@ function releaseLine(service: string, shape: ReleaseShape): string {
 }
 
 /** The image of a single-color workload (datastores, workers, exporters). */
-export function imageOf(scope: IConstruct, system: string, service: string, releases: ReleaseManifest = releasesJson as unknown as ReleaseManifest): string {
+export function imageOf(scope: IConstruct, system: string, service: string, releases: ReleaseManifest = releasesFor(scope)): string {
   const r = lookup(scope, releases, system, service);
   if (isBlueGreen(r)) {
     fail(scope, `${system}/${service} has a blue/green release but is not a blue/green workload`,
@@ -119,7 +130,7 @@ export function imageOf(scope: IConstruct, system: string, service: string, rele
 export function releaseOf(
   scope: IConstruct, system: string, service: string,
   options: { readonly userFacing: boolean; readonly previewHost?: string },
-  releases: ReleaseManifest = releasesJson as unknown as ReleaseManifest,
+  releases: ReleaseManifest = releasesFor(scope),
 ): { image: string } | { blueGreen: BlueGreenSpec } {
   const env = Environment.of(scope);
   const blueGreenRequired = options.userFacing && env.settings.highAvailability;
@@ -157,7 +168,7 @@ export function releaseOf(
  * Only environments some construct read are compared, so a partial build checks its part.
  * The error names the chart of the system (or of the nearest-named one).
  */
-export function checkReleasesUsed(app: IConstruct, releases: ReleaseManifest = releasesJson as unknown as ReleaseManifest): void {
+export function checkReleasesUsed(app: IConstruct, releases: ReleaseManifest = releasesFor(app)): void {
   const absent = missing.get(app.node.root) ?? [];
   if (absent.length) {
     const lines = absent.map(m => `  under "${m.env}" → "${m.system}": ${releaseLine(m.service, m.shape)}   (for ${m.path})`);

@@ -16,6 +16,7 @@ const path = require('path');
 const { startControlPlane, start, stop, freePort, tail, sleep } = require('../verify/control-plane');
 const { client } = require('./api');
 const { startStandIns, PROVISIONER, STORAGE_CLASS } = require('./stand-ins');
+const { startMetricsApis } = require('./metrics-apis');
 
 const ZONES = ['zone-a', 'zone-b', 'zone-c'];
 
@@ -64,16 +65,21 @@ function run(binary, args, { input, env } = {}) {
 async function startSimCluster({
   bin, workDir, version = '1.37', nodes = 6,
   allocatable = { cpu: '32', memory: '128Gi', pods: '250', 'ephemeral-storage': '500Gi' },
-  podReadyMs = 500, podReadyJitterMs = 500, jobMs = 1000,
+  podReadyMs = 500, podReadyJitterMs = 500, jobMs = 1000, realAutoscaler = true,
 } = {}) {
   const t0 = Date.now();
   const timings = {};
   fs.mkdirSync(workDir, { recursive: true });
   const cp = await startControlPlane({
     bin, version, workDir, controllers: true,
-    controllerArgs: [
-      // The HPA stand-in replaces it (no metrics API here); the serving-certificate trust
-      // bundle publisher rejects the API server's self-signed (non-CA) certificate.
+    controllerArgs: realAutoscaler ? [
+      // The real HPA controller, fed by the metrics-API stand-in (scripts/simulate/metrics-apis.js),
+      // checking every second; the serving-certificate trust bundle publisher rejects the API
+      // server's self-signed (non-CA) certificate.
+      '--controllers=*,-kube-apiserver-serving-clustertrustbundle-publisher-controller',
+      '--horizontal-pod-autoscaler-sync-period=1s',
+    ] : [
+      // The HPA stand-in of scripts/simulate/stand-ins.js instead of the controller.
       '--controllers=-horizontal-pod-autoscaler-controller,-kube-apiserver-serving-clustertrustbundle-publisher-controller',
     ],
   });
@@ -81,7 +87,9 @@ async function startSimCluster({
   const api = client(cp.server, cp.token);
   const children = [];
   let standIns;
+  let metrics;
   const stopEverything = async () => {
+    if (metrics) { await metrics.stop().catch(() => undefined); metrics = undefined; }
     if (standIns) { await standIns.stop(); standIns = undefined; }
     for (const child of children.splice(0)) { await stop(child); }
     await cp.stop();
@@ -117,7 +125,7 @@ async function startSimCluster({
       provisioner: PROVISIONER, volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete', allowVolumeExpansion: true,
     });
     if (sc.status !== 201) { throw new Error(`creating StorageClass: ${sc.status} ${JSON.stringify(sc.body).slice(0, 300)}`); }
-    standIns = startStandIns(api);
+    standIns = startStandIns(api, { hpa: !realAutoscaler });
 
     // Ready: every node Ready without the not-ready taint, and the default service account
     // (pods of a new namespace wait for theirs the same way).
@@ -137,6 +145,10 @@ async function startSimCluster({
       }
       await sleep(200);
     }
+    if (realAutoscaler) {
+      // Before any HPA exists: an HPA that finds no metrics API reads as Degraded to Argo CD.
+      metrics = await startMetricsApis({ kubectl: args => run(path.join(bin, `kubectl-${version}`), ['--kubeconfig', cp.kubeconfig, ...args]), workDir, server: cp.server, token: cp.token });
+    }
     timings.readyMs = Date.now() - t0;
   } catch (e) {
     await stopEverything();
@@ -150,9 +162,9 @@ async function startSimCluster({
    * One sync of `dir` by Argo CD's engine (tools/gitops-sync). Resolves to its JSON document
    * plus { exitCode, stderr } (stderr's last 40 lines); never rejects for a failed sync.
    */
-  async function sync({ dir, namespace, name = path.basename(dir), prune = false, pruneLast = false, timeoutSeconds = 300, waveDelaySeconds = 2, verbosity = 0 }) {
+  async function sync({ dir, namespace, name = path.basename(dir), prune = false, pruneLast = false, timeoutSeconds = 300, waveDelaySeconds = 2, settleSeconds = 0, verbosity = 0 }) {
     const args = ['--kubeconfig', cp.kubeconfig, '--dir', dir, '--namespace', namespace, '--name', name,
-      `--timeout=${timeoutSeconds}s`, `--wave-delay=${waveDelaySeconds * 1000}ms`, `--v=${verbosity}`];
+      `--timeout=${timeoutSeconds}s`, `--wave-delay=${waveDelaySeconds * 1000}ms`, `--settle=${settleSeconds * 1000}ms`, `--v=${verbosity}`];
     if (prune) { args.push('--prune'); }
     if (pruneLast) { args.push('--prune-last'); }
     const started = Date.now();

@@ -1,4 +1,4 @@
-// Two small controllers the simulated cluster needs and Kubernetes does not ship, each a polling
+// Small controllers the simulated cluster needs and Kubernetes does not ship, each a polling
 // loop against the API server (every ~250 ms):
 //
 // - a volume provisioner for the `standard` StorageClass (WaitForFirstConsumer). Like a CSI
@@ -14,6 +14,14 @@
 //   a target scaled to 0 alone: autoscaling is then disabled) and reports AbleToScale and
 //   ScalingActive. Simulated load: the annotation sim.fleet.dev/replicas: "N" on an HPA makes
 //   it scale its target to N (clamped), as if metrics asked for N.
+// - the ingress controller's status writer: an ingress controller publishes the address it
+//   serves an Ingress on in status.loadBalancer, and until it does Argo CD holds the Ingress
+//   Progressing (so no later sync wave starts). Nothing here serves traffic; it publishes the
+//   documentation address 192.0.2.10 for every Ingress of a known class.
+//
+// The HPA stand-in is used only when the cluster runs without the real HPA controller
+// (startSimCluster's realAutoscaler: false); by default the real controller runs, fed by the
+// metrics-API stand-in (metrics-apis.js).
 'use strict';
 
 const PROVISIONER = 'sim.fleet.dev/local';
@@ -111,8 +119,23 @@ async function autoscaleOnce(api) {
   }
 }
 
-/** Starts both loops; returns { stop() }. Errors are kept in `errors` (last 20), never thrown. */
-function startStandIns(api, { intervalMs = 250 } = {}) {
+/** Ingress classes whose controller the simulation stands in for. */
+const INGRESS_CLASSES = new Set(['nginx']);
+const INGRESS_ADDRESS = '192.0.2.10';
+
+async function ingressStatusOnce(api) {
+  const list = await api('GET', '/apis/networking.k8s.io/v1/ingresses');
+  if (list.status !== 200) { return; }
+  for (const ing of list.body.items) {
+    if (!INGRESS_CLASSES.has(ing.spec.ingressClassName) || ing.status?.loadBalancer?.ingress?.length) { continue; }
+    const { namespace, name } = ing.metadata;
+    await api('PUT', `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${name}/status`,
+      { ...ing, status: { loadBalancer: { ingress: [{ ip: INGRESS_ADDRESS }] } } });
+  }
+}
+
+/** Starts the loops; returns { stop() }. Errors are kept in `errors` (last 20), never thrown. */
+function startStandIns(api, { intervalMs = 250, hpa = true } = {}) {
   let stopped = false;
   const errors = [];
   const loop = async (name, once) => {
@@ -122,7 +145,7 @@ function startStandIns(api, { intervalMs = 250 } = {}) {
       await new Promise(r => setTimeout(r, Math.max(0, intervalMs - (Date.now() - t))));
     }
   };
-  const done = Promise.all([loop('provisioner', provisionOnce), loop('hpa', autoscaleOnce)]);
+  const done = Promise.all([loop('provisioner', provisionOnce), loop('ingress', ingressStatusOnce), ...(hpa ? [loop('hpa', autoscaleOnce)] : [])]);
   return { errors, async stop() { stopped = true; await done; } };
 }
 

@@ -6,12 +6,14 @@
 //   3. The real kube-apiserver, 1.27 and the newest release, each environment on a fresh
 //      control plane: the CRDs the manifests use, then Namespaces, then everything
 //      (`kubectl apply --server-side`, for real). Any error or warning fails.
+//   4. The release simulation (scripts/simulate/scenarios.js): production/songnodes released,
+//      promoted, rolled back and canaried on a simulated cluster, synced by Argo CD's engine.
 //
 // Options (or environment variables):
 //   --crds DIR        FLEET_CRDS         upstream CRD copies (default ../shared/crds)
 //   --versions A,B    FLEET_K8S_VERSIONS API server versions (default 1.27,1.37)
 //   --envs a,b        FLEET_ENVS         environments (default: every folder of dist/)
-//   --only STEPS      kube-score,promtool,apiserver (default: all)
+//   --only STEPS      kube-score,promtool,apiserver,simulate (default: all)
 //   --keep            keep the temporary folder (logs, kubeconfig) for a look afterwards
 'use strict';
 const { execFileSync, spawn } = require('child_process');
@@ -281,7 +283,7 @@ async function main() {
     }
   }
   const envs = option('envs', 'FLEET_ENVS', fs.readdirSync(path.join(root, 'dist')).sort().join(',')).split(',');
-  const only = option('only', 'FLEET_VERIFY_ONLY', 'kube-score,promtool,apiserver').split(',');
+  const only = option('only', 'FLEET_VERIFY_ONLY', 'kube-score,promtool,apiserver,simulate').split(',');
   const started = Date.now();
 
   console.log('verify: building or reusing the pinned tools (tools/build.sh)');
@@ -323,6 +325,15 @@ async function main() {
           lines.push(`kube-apiserver  ${version} ${env.padEnd(11)} ${objects} objects applied in ${res.seconds.toFixed(1)} s: ${res.findings.length ? `${res.findings.length} finding(s)` : 'no error, no warning'}`);
         }
       }
+    }
+    if (only.includes('simulate')) {
+      console.log(lines.map(l => `  ${l}`).join('\n'));
+      lines.length = 0;
+      console.log('verify: release scenarios on the simulated cluster (scripts/simulate/scenarios.js)');
+      const { main: scenarios } = require('../simulate/scenarios');
+      const res = await scenarios();
+      findings.push(...res.failures.map(f => ({ env: 'production', file: 'dist/production/songnodes', consumer: 'release scenario', message: f })));
+      lines.push(`simulate        ${res.scenarios.length} syncs of production/songnodes in ${res.totalSeconds.toFixed(0)} s`);
     }
   } finally {
     if (flag('keep')) { console.log(`verify: kept ${tmp}`); } else { fs.rmSync(tmp, { recursive: true, force: true }); }

@@ -135,6 +135,7 @@ func main() {
 		timeout    = flag.Duration("timeout", 300*time.Second, "give up (terminate the operation) after this long")
 		waveDelay  = flag.Duration("wave-delay", 2*time.Second, "pause between waves, as Argo CD's controller (ARGOCD_SYNC_WAVE_DELAY)")
 		verbosity  = flag.Int("v", 0, "engine log on stderr: 0 none, 1 info, 2+ more")
+		settle     = flag.Duration("settle", 0, "after a successful operation, wait up to this long for every object to be Healthy (Argo CD keeps assessing an application's health after its sync)")
 	)
 	flag.Parse()
 	if *kubeconfig == "" || *dir == "" || *namespace == "" {
@@ -270,6 +271,29 @@ func main() {
 	}
 	time.Sleep(300 * time.Millisecond) // let the cache catch up with objects created last
 	live, _ := clusterCache.GetManagedLiveObjs(target, isManaged)
+	// The engine's wave gate does not hold the last wave to health; Argo CD goes on assessing
+	// it. --settle waits, with the same health checks, until everything is Healthy.
+	settleStart := time.Now()
+	for *settle > 0 && phase == common.OperationSucceeded && time.Since(settleStart) < *settle {
+		healthy := true
+		for key, obj := range live {
+			if obj == nil || isHookObject(obj) {
+				continue
+			}
+			if _, ok := waves[key]; !ok {
+				continue
+			}
+			if h, err := health.GetResourceHealth(obj, nil); err == nil && h != nil && h.Status != health.HealthStatusHealthy {
+				healthy = false
+				break
+			}
+		}
+		if healthy {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+		live, _ = clusterCache.GetManagedLiveObjs(target, isManaged)
+	}
 	out := output{Phase: string(phase), Message: message, DurationSeconds: time.Since(start).Seconds(), TimedOut: timedOut, Resources: []resourceOut{}}
 	for _, r := range results {
 		o := resourceOut{
@@ -295,4 +319,10 @@ func main() {
 	if phase != common.OperationSucceeded {
 		os.Exit(1)
 	}
+}
+
+// isHookObject: an Argo CD hook (its health is its run, reported by the sync, not assessed after).
+func isHookObject(obj *unstructured.Unstructured) bool {
+	_, ok := obj.GetAnnotations()["argocd.argoproj.io/hook"]
+	return ok
 }

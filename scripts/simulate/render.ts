@@ -1,0 +1,41 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { ReleaseManifest, RELEASES_CONTEXT } from '../../lib/environments/releases';
+import { buildFleet } from '../../lib/fleet';
+import { renderApp } from '../../lib/render/manifest-writer';
+import { promoted } from '../promote';
+
+/** One rendering the release simulation asks for. */
+interface RenderJob {
+  /** The release manifest to start from. */
+  readonly releases: ReleaseManifest;
+  /** `npm run promote` targets applied to it first, in order, with promote's own logic. */
+  readonly promote?: string[];
+  /** `<env>/<system>` to write. */
+  readonly folder: string;
+  /** Folder to write its manifests into (flat, like dist/<env>/<system>/). */
+  readonly outdir: string;
+}
+
+/**
+ * `node scripts/run-app.js scripts/simulate/render.ts <jobs.json>`: renders the fleet at the
+ * release states the simulation needs, through the same constructs and writer as synth, in
+ * one process. Prints the releases each job ended with (after promotions) as JSON.
+ */
+export function run(args: string[]): void {
+  const jobs = JSON.parse(fs.readFileSync(args[0], 'utf8')) as RenderJob[];
+  const results: ReleaseManifest[] = [];
+  for (const job of jobs) {
+    let releases = job.releases;
+    for (const target of job.promote ?? []) { releases = promoted(releases, target).next; }
+    const app = new App({ outdir: '/dev/null' });
+    app.node.setContext(RELEASES_CONTEXT, releases);
+    const files = renderApp(buildFleet(app)).filter(f => f.object && path.dirname(f.path) === job.folder);
+    fs.rmSync(job.outdir, { recursive: true, force: true });
+    fs.mkdirSync(job.outdir, { recursive: true });
+    for (const f of files) { fs.writeFileSync(path.join(job.outdir, path.basename(f.path)), f.content); }
+    results.push(releases);
+  }
+  process.stdout.write(JSON.stringify(results));
+}

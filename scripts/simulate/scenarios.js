@@ -1,0 +1,270 @@
+#!/usr/bin/env node
+// Blue/green releases of production/songnodes run for real: the simulated cluster
+// (scripts/simulate/cluster.js: the real etcd, kube-apiserver, kube-controller-manager with
+// the HPA controller, kube-scheduler; kwok nodes; stand-ins for storage and metrics) synced by
+// Argo CD's own engine (tools/gitops-sync). The manifests are rendered by our constructs at
+// release states of the scenarios' own (scripts/simulate/render.ts), never the live ones.
+//
+//   node scripts/simulate/scenarios.js [--keep] [--only a,b,...] [--json FILE]
+//
+// Each scenario records the sync duration, the switch time (sync start → every live
+// endpoint on the new color) and the fewest ready live endpoints seen during the sync, and
+// fails with what it saw when a property does not hold.
+'use strict';
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { startSimCluster } = require('./cluster');
+const { crdsFor, readEnvironment } = require('../verify/verify');
+
+const root = path.resolve(__dirname, '..', '..');
+const SYSTEM = 'songnodes';
+const NAMESPACE = 'songnodes';
+const FOLDER = `production/${SYSTEM}`;
+const argv = process.argv.slice(2);
+const option = name => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
+
+/** The blue/green services of the system, found in releases.json (never a hand-kept list). */
+function blueGreenServices(releases) {
+  return Object.entries(releases.production[SYSTEM]).filter(([, r]) => 'active' in r).map(([name]) => name);
+}
+
+/** The scenarios' own starting release state: every blue/green service live on blue, green warm. */
+function baseReleases() {
+  const real = JSON.parse(fs.readFileSync(path.join(root, 'lib', 'environments', 'releases.json'), 'utf8'));
+  const base = JSON.parse(JSON.stringify(real));
+  for (const name of blueGreenServices(real)) {
+    const repo = (real.production[SYSTEM][name].blue ?? real.production[SYSTEM][name].green).replace(/:[^:/]+$/, '');
+    base.production[SYSTEM][name] = { active: 'blue', blue: `${repo}:2.0.0`, green: `${repo}:2.0.1`, idle: 'warm' };
+  }
+  return base;
+}
+
+/** Renders production/songnodes at each release state, in one process; returns the folders. */
+function render(tmp, steps) {
+  const jobs = steps.map((s, i) => ({ releases: s.releases, promote: s.promote, folder: FOLDER, outdir: path.join(tmp, `render-${i}-${s.name}`) }));
+  const file = path.join(tmp, `render-jobs-${Date.now()}.json`);
+  fs.writeFileSync(file, JSON.stringify(jobs));
+  const out = execFileSync(process.execPath, [path.join(root, 'scripts', 'run-app.js'), 'scripts/simulate/render.ts', file], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
+  const releases = JSON.parse(out);
+  return jobs.map((j, i) => ({ dir: j.outdir, releases: releases[i] }));
+}
+
+const colorsOf = sample => Object.keys(sample.colors).filter(c => sample.colors[c] > 0).sort();
+
+/** The figures of one sync: fewest ready live endpoints per service, and when traffic moved. */
+function measure(result, samples, services, to) {
+  const byService = Object.fromEntries(services.map(s => [s, samples.filter(x => x.service === s)]));
+  const minReady = Object.fromEntries(services.map(s => [s, Math.min(...byService[s].map(x => x.ready.length))]));
+  let switchSeconds;
+  if (to) {
+    // The first tick at which every service's ready live endpoints are all of the new color.
+    const ticks = [...new Set(samples.map(x => x.t))].sort((a, b) => a - b);
+    const at = ticks.find(t => services.every(s => {
+      const x = byService[s].find(y => y.t === t);
+      return x && x.ready.length > 0 && colorsOf(x).join() === to;
+    }));
+    if (at !== undefined) { switchSeconds = (at - result.startedAt) / 1000; }
+  }
+  return { syncSeconds: result.durationSeconds, phase: result.phase, switchSeconds, minReady };
+}
+
+function resource(result, kind, name) {
+  return result.resources.find(r => r.kind === kind && r.name === name);
+}
+
+async function main() {
+  const started = Date.now();
+  const bin = execFileSync(path.join(root, 'tools', 'build.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-scenarios-'));
+  const only = option('only')?.split(',');
+  const base = baseReleases();
+  const services = blueGreenServices(base);
+  const set = (releases, fn) => { const r = JSON.parse(JSON.stringify(releases)); fn(r.production[SYSTEM]); return r; };
+  const target = s => `production/${SYSTEM}/${s}`;
+
+  // Every release state the scenarios go through, rendered up front.
+  const broken = set(base, sys => { for (const s of services) { sys[s].green = sys[s].green.replace(/:[^:/]+$/, ':broken'); } });
+  const released = set(base, sys => { for (const s of services) { sys[s].green = sys[s].green.replace(/:[^:/]+$/, ':2.0.2'); } });
+  const canary = w => set(released, sys => { sys[services[0]].canaryWeight = w; });
+  const steps = [
+    { name: 'install', releases: base },
+    { name: 'release', releases: released },
+    { name: 'promote', releases: released, promote: services.map(target) },
+    { name: 'rollback', releases: released, promote: [...services.map(target), ...services.map(target)] },
+    { name: 'canary-5', releases: canary(5) },
+    { name: 'canary-25', releases: canary(25) },
+    { name: 'canary-50', releases: canary(50) },
+    { name: 'canary-promote', releases: canary(50), promote: [target(services[0])] },
+    { name: 'idle-down', releases: set(released, sys => { for (const s of services) { sys[s].idle = 'scaled-down'; } }) },
+    { name: 'broken-release', releases: broken },
+    { name: 'broken-install', releases: broken },
+  ];
+  const renderStarted = Date.now();
+  const rendered = Object.fromEntries(render(tmp, steps).map((r, i) => [steps[i].name, r]));
+  const renderSeconds = (Date.now() - renderStarted) / 1000;
+
+  const sim = await startSimCluster({ bin, workDir: path.join(tmp, 'cluster') });
+  const report = { renderSeconds, clusterReadySeconds: sim.timings.readyMs / 1000, scenarios: [] };
+  const failures = [];
+  const check = (scenario, ok, what) => { if (!ok) { failures.push(`${scenario}: ${what}`); } return ok; };
+  try {
+    // The CRDs the system uses, as verify installs them.
+    const crdDir = path.resolve(root, process.env.FLEET_CRDS || '../shared/crds');
+    const crds = crdsFor(crdDir, readEnvironment('production').filter(f => f.rel.startsWith(`dist/${FOLDER}/`)));
+    await sim.kubectl(['apply', '--server-side', ...[...crds.values()].flatMap(f => ['-f', f])]);
+    await sim.kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...[...crds.keys()].map(n => `crd/${n}`)]);
+
+    const live = services;
+    /** One sync of a rendered state, with the live Services watched throughout. */
+    const syncStep = async (name, { to, timeoutSeconds = 90 } = {}) => {
+      const watch = sim.watchEndpoints({ namespace: NAMESPACE, services: live, intervalMs: 200 });
+      const result = await sim.sync({ dir: rendered[name].dir, namespace: NAMESPACE, name: SYSTEM, prune: true, timeoutSeconds, waveDelaySeconds: 0, settleSeconds: 20 });
+      await new Promise(r => setTimeout(r, 1000)); // one more second of samples after the sync
+      const samples = await watch.stop();
+      return { result, samples, figures: measure(result, samples, live, to) };
+    };
+    const record = (scenario, step, figures, extra = {}) => {
+      report.scenarios.push({ scenario, step, ...figures, ...extra });
+      console.log(`  ${scenario.padEnd(28)} ${step.padEnd(16)} ${figures.phase.padEnd(9)} sync ${figures.syncSeconds.toFixed(1)} s`
+        + `${figures.switchSeconds !== undefined ? `, switch ${figures.switchSeconds.toFixed(1)} s` : ''}`
+        + `, fewest ready live endpoints ${Math.min(...Object.values(figures.minReady))}`);
+    };
+    const deployment = async name => JSON.parse((await sim.kubectl(['get', 'deployment', '-n', NAMESPACE, name, '-o', 'json'])).out || '{}');
+    const want = only ? s => only.includes(s) : () => true;
+
+    // a. First install on an empty cluster.
+    const a = await syncStep('install');
+    record('a first install', 'install', a.figures);
+    check('a', a.result.phase === 'Succeeded', `sync ${a.result.phase}: ${a.result.message}`);
+    const unhealthy = a.result.resources.filter(r => r.health && r.health !== 'Healthy').map(r => `${r.kind}/${r.name} ${r.health} ${r.healthMessage ?? ''}`);
+    check('a', unhealthy.length === 0, `not Healthy after the first install: ${unhealthy.join('; ')}`);
+    const last = s => a.samples.filter(x => x.service === s).pop();
+    for (const s of live) { check('a', last(s)?.ready.length > 0 && colorsOf(last(s)).join() === 'blue', `${s} has no ready blue endpoints after the install`); }
+
+    // b. Release to the idle color: only green rolls; live endpoints never change.
+    if (want('b')) {
+      const blueGen = Object.fromEntries(await Promise.all(live.map(async s => [s, (await deployment(`${s}-blue`)).metadata?.generation])));
+      const b = await syncStep('release');
+      record('b release to idle', 'release', b.figures);
+      check('b', b.result.phase === 'Succeeded', `sync ${b.result.phase}: ${b.result.message}`);
+      for (const s of live) {
+        const seen = new Set(b.samples.filter(x => x.service === s).map(x => colorsOf(x).join()));
+        check('b', seen.size === 1 && seen.has('blue'), `${s}'s live endpoints changed color during a release to the idle color: ${[...seen].join(' | ')}`);
+        check('b', (await deployment(`${s}-blue`)).metadata?.generation === blueGen[s], `${s}-blue was rolled by a release to green`);
+        const candidate = resource(b.result, 'Job', `${s}-preview-smoke-test`);
+        check('b', candidate?.hookType === 'PostSync' && candidate.hookPhase === 'Succeeded', `${s}: the candidate (green 2.0.2) was not tested after the release (${JSON.stringify(candidate)})`);
+      }
+    }
+
+    // c. Promote: green is tested, then goes live; the live Services never lose their endpoints.
+    if (want('c')) {
+      const before = Object.fromEntries(live.map(s => [s, a.samples.filter(x => x.service === s).pop()?.ready.length ?? 0]));
+      const c = await syncStep('promote', { to: 'green' });
+      record('c promote', 'promote', c.figures);
+      check('c', c.result.phase === 'Succeeded', `sync ${c.result.phase}: ${c.result.message}`);
+      for (const s of live) {
+        check('c', c.figures.minReady[s] > 0, `${s} had no ready live endpoint during the promote`);
+        const gate = resource(c.result, 'Job', `${s}-smoke-test`);
+        const svc = resource(c.result, 'Service', s);
+        check('c', gate?.hookPhase === 'Succeeded' && gate.wave < svc?.wave, `${s}: the gate did not pass before the switch (${JSON.stringify(gate)}, Service wave ${svc?.wave})`);
+        const end = c.samples.filter(x => x.service === s).pop();
+        check('c', colorsOf(end).join() === 'green' && end.ready.length >= before[s], `${s}: after the promote ${JSON.stringify(end.colors)}, serving before ${before[s]}`);
+        const blue = await deployment(`${s}-blue`);
+        check('c', (blue.status?.readyReplicas ?? 0) > 0, `${s}-blue is not warm after the promote`);
+      }
+      check('c', c.figures.switchSeconds !== undefined, 'live traffic never moved wholly to green');
+    }
+
+    // d. Green breaks after going live; rolling back (promote again) restores blue in one sync.
+    if (want('d')) {
+      for (const s of live) { await sim.kubectl(['label', 'pods', '-n', NAMESPACE, '-l', `app.kubernetes.io/instance=${s}-green`, 'sim.fleet.dev/broken=true', '--overwrite']); }
+      await new Promise(r => setTimeout(r, 1500));
+      const d = await syncStep('rollback', { to: 'blue', timeoutSeconds: 30 });
+      record('d rollback from broken', 'rollback', d.figures, { brokenReport: d.result.resources.filter(r => r.health && r.health !== 'Healthy').map(r => `${r.kind}/${r.name}: ${r.health}`) });
+      check('d', d.figures.switchSeconds !== undefined, `live traffic did not return to blue in the rollback sync (${d.result.phase}: ${d.result.message})`);
+      for (const s of live) {
+        const end = d.samples.filter(x => x.service === s).pop();
+        check('d', colorsOf(end).join() === 'blue' && end.ready.length > 0, `${s}: after the rollback ${JSON.stringify(end.colors)}`);
+        // The fault is fixed (the broken pods replaced) before the next scenario.
+        await sim.kubectl(['delete', 'pods', '-n', NAMESPACE, '-l', `app.kubernetes.io/instance=${s}-green`, '--wait=false']);
+      }
+    }
+
+    // f. Canary 5 → 25 → 50 → promote: the canary ends with the promote.
+    if (want('f')) {
+      const svc = services[0];
+      for (const w of [5, 25, 50]) {
+        const f = await syncStep(`canary-${w}`);
+        record('f canary', `canary ${w}%`, f.figures);
+        const ing = JSON.parse((await sim.kubectl(['get', 'ingress', '-n', NAMESPACE, '-o', 'json'])).out).items
+          .find(i => i.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'] === 'true');
+        check('f', ing?.metadata.annotations['nginx.ingress.kubernetes.io/canary-weight'] === String(w), `no canary Ingress at ${w}% (${ing?.metadata.name})`);
+      }
+      const p = await syncStep('canary-promote', { to: undefined });
+      record('f canary', 'promote', p.figures);
+      const left = JSON.parse((await sim.kubectl(['get', 'ingress', '-n', NAMESPACE, '-o', 'json'])).out).items
+        .filter(i => i.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'] === 'true').map(i => i.metadata.name);
+      check('f', left.length === 0, `a canary Ingress is left after the promote: ${left.join(', ')} (its share would go to the retired color)`);
+      check('f', (rendered['canary-promote'].releases.production[SYSTEM][svc].canaryWeight ?? 0) === 0, 'promote kept the canary weight');
+    }
+
+    // g. The idle color scaled down, a promote to it refused, then warmed again.
+    if (want('g')) {
+      const g = await syncStep('idle-down');
+      record('g idle scaled down', 'scale down', g.figures);
+      for (const s of live) {
+        const idle = rendered['idle-down'].releases.production[SYSTEM][s].active === 'blue' ? 'green' : 'blue';
+        const dep = await deployment(`${s}-${idle}`);
+        check('g', dep.spec?.replicas === 0 && !(dep.status?.readyReplicas > 0), `${s}-${idle} still runs pods after scaling down`);
+      }
+      let refused = '';
+      try { render(tmp, [{ name: 'refused', releases: rendered['idle-down'].releases, promote: [target(services[0])] }]); } catch (e) { refused = String(e.stderr || e.message); }
+      check('g', /scaled down/.test(refused), `promote to a scaled-down color was not refused: ${refused.slice(0, 200)}`);
+      const w = await syncStep('release');
+      record('g idle scaled down', 'warm again', w.figures);
+      for (const s of live) {
+        const dep = await deployment(`${s}-green`);
+        check('g', (dep.status?.readyReplicas ?? 0) > 0, `${s}-green is not warm again`);
+      }
+    }
+
+    // e. A broken candidate on a release, and on a first install: the released version keeps serving.
+    if (want('e')) {
+      const e1 = await syncStep('broken-release', { timeoutSeconds: 30 });
+      const failing = r => r.resources.filter(x => x.status === 'Failed' || (x.health && !['Healthy', undefined].includes(x.health))).map(x => `${x.kind}/${x.name}: ${x.status}${x.health ? ` ${x.health}` : ''}`);
+      record('e broken candidate', 'on a release', e1.figures, { reported: failing(e1.result) });
+      check('e', e1.result.phase !== 'Succeeded' && failing(e1.result).length > 0, `a broken candidate was not reported (${e1.result.phase}: ${e1.result.message})`);
+      for (const s of live) { check('e', e1.figures.minReady[s] > 0, `${s} lost its live endpoints to a broken candidate`); }
+
+      await sim.kubectl(['delete', 'namespace', NAMESPACE, '--wait=true', '--timeout=120s']);
+      const e2 = await syncStep('broken-install', { timeoutSeconds: 30 });
+      record('e broken candidate', 'on a first install', e2.figures, { reported: failing(e2.result) });
+      check('e', failing(e2.result).length > 0, `a broken candidate on a first install was not reported (${e2.result.phase}: ${e2.result.message})`);
+      for (const s of live) {
+        const end = e2.samples.filter(x => x.service === s).pop();
+        check('e', end?.ready.length > 0 && colorsOf(end).join() === 'blue', `${s} does not serve blue after a first install with a broken green: ${JSON.stringify(end?.colors)}`);
+      }
+    }
+  } finally {
+    await sim.stop();
+    if (!argv.includes('--keep')) { fs.rmSync(tmp, { recursive: true, force: true }); } else { console.log(`kept ${tmp}`); }
+  }
+  report.totalSeconds = (Date.now() - started) / 1000;
+  report.failures = failures;
+  if (option('json')) { fs.writeFileSync(option('json'), JSON.stringify(report, null, 2)); }
+  if (failures.length) {
+    console.log(failures.map(f => `  FAIL ${f}`).join('\n'));
+    console.log(`scenarios: ${failures.length} failure(s) in ${report.totalSeconds.toFixed(0)} s`);
+  } else {
+    console.log(`scenarios: every property held (${report.totalSeconds.toFixed(0)} s)`);
+  }
+  return report;
+}
+
+module.exports = { main };
+if (require.main === module) {
+  main().then(r => { process.exitCode = r.failures.length ? 1 : 0; })
+    .catch(e => { console.error(`scenarios: ${e.stack || e.message}`); process.exitCode = 2; });
+}
