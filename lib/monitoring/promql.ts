@@ -2,6 +2,8 @@ import type { SyntaxNode } from '@lezer/common';
 import { parser } from '@prometheus-io/lezer-promql';
 import { IConstruct } from 'constructs';
 import { fail } from '../core/errors';
+import { byCodeUnit } from '../core/checks';
+import { editDistance } from '../core/spelling';
 
 /**
  * Construct-time checks for the two languages an alert is written in: PromQL (its expression)
@@ -319,20 +321,9 @@ function checkSelector(src: string, node: SyntaxNode): void {
 export function nearest(name: string, candidates: string[]): string {
   return candidates
     .map(c => ({ c, d: editDistance(name.toLowerCase(), c.toLowerCase()) }))
-    .sort((a, b) => a.d - b.d || a.c.length - b.c.length || a.c.localeCompare(b.c))[0].c;
+    .sort((a, b) => a.d - b.d || a.c.length - b.c.length || byCodeUnit(a.c, b.c))[0].c;
 }
 
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
 
 // ---------------------------------------------------------------------------------------
 // Go templates (alert annotations and labels)

@@ -1,4 +1,5 @@
 import fieldIndex from '../../imports/field-index.json';
+import { editDistance } from '../core/spelling';
 
 /** A field the API does not define, with where it is and the closest defined name. */
 export interface UnknownField {
@@ -56,20 +57,8 @@ function walk(value: unknown, ref: FieldRef, path: string, found: UnknownField[]
 
 /** The defined names nearest to `name` (edit distance at most 3, ignoring case). */
 function closest(name: string, candidates: string[]): string[] {
-  const scored = candidates.map(c => ({ c, d: distance(c.toLowerCase(), name.toLowerCase()) })).filter(x => x.d <= 3);
+  const scored = candidates.map(c => ({ c, d: editDistance(c.toLowerCase(), name.toLowerCase()) })).filter(x => x.d <= 3);
   const best = Math.min(...scored.map(x => x.d));
   return scored.filter(x => x.d === best).map(x => x.c).sort();
 }
 
-/** Levenshtein distance, for "did you mean" hints. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
