@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { Construct, IConstruct } from 'constructs';
 import { fail } from './errors';
 
@@ -9,10 +10,13 @@ const definedAt = new WeakMap<IConstruct, string>();
  * as `file:line:column`. With source maps on (scripts/run-app.js) it is the TypeScript line.
  */
 function callerLocation(): string | undefined {
-  const root = process.cwd();
+  const root = process.cwd() + path.sep;
   for (const line of (new Error().stack ?? '').split('\n').slice(1)) {
-    const m = /\(?((?:[^()\s]*[\\/])?(?:lib[\\/]systems|test|main\.ts)[^():\s]*:\d+:\d+)\)?\s*$/.exec(line.trim());
-    if (m) { return m[1].startsWith(root) ? m[1].slice(root.length + 1) : m[1]; }
+    // The frame's file:line:column, made relative to the repository before it is matched, so
+    // that a checkout under e.g. /ci-test/ is not taken for test/.
+    const frame = /\(?([^()\s]+:\d+:\d+)\)?\s*$/.exec(line.trim())?.[1];
+    const relative = frame?.startsWith(root) ? frame.slice(root.length) : frame;
+    if (relative && /^(lib[\\/]systems[\\/]|test[\\/]|main\.ts:)/.test(relative)) { return relative; }
   }
   return undefined;
 }
