@@ -329,6 +329,14 @@ async function main() {
     if (only.includes('simulate')) {
       console.log(lines.map(l => `  ${l}`).join('\n'));
       lines.length = 0;
+      // First the simulation's own known-bad fixtures (test/sim-fixtures/): it must show the
+      // WaitForFirstConsumer deadlock, a never-Ready color and a failing hook, or its scenarios prove nothing.
+      console.log('verify: the simulated cluster on its fixtures (scripts/simulate/selftest.js)');
+      const selftest = await run(process.execPath, [path.join(root, 'scripts', 'simulate', 'selftest.js')]);
+      if (selftest.code !== 0) {
+        findings.push({ env: '-', consumer: 'simulation self-test', message: selftest.both.trim().split('\n').slice(-15).join('\n') });
+      }
+      lines.push(`simulate        self-test: ${selftest.code === 0 ? 'the deadlock, a never-Ready color and a failing hook all show' : 'FAILED'}`);
       console.log('verify: release scenarios on the simulated cluster (scripts/simulate/scenarios.js)');
       const { main: scenarios } = require('../simulate/scenarios');
       const res = await scenarios();
