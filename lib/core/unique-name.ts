@@ -2,16 +2,20 @@ import * as path from 'path';
 import { Construct, IConstruct } from 'constructs';
 import { fail } from './errors';
 
-/** Where each named construct was defined (file:line of the system code that made it). */
-const definedAt = new WeakMap<IConstruct, string>();
+/**
+ * Where each named construct was defined: an Error made in its constructor. V8 records the
+ * frames when the Error is made but formats them only when `stack` is read, so recording costs
+ * little per construct; the location is worked out only when a duplicate is reported.
+ */
+const definedAt = new WeakMap<IConstruct, Error>();
 
 /**
- * The first stack frame in the code that uses the library (lib/systems/, main.ts, test/),
- * as `file:line:column`. With source maps on (scripts/run-app.js) it is the TypeScript line.
+ * The first stack frame of `trace` in the code that uses the library (lib/systems/, main.ts,
+ * test/), as `file:line:column`. With source maps on (scripts/run-app.js) it is the TypeScript line.
  */
-function callerLocation(): string | undefined {
+function callerLocation(trace: Error): string | undefined {
   const root = process.cwd() + path.sep;
-  for (const line of (new Error().stack ?? '').split('\n').slice(1)) {
+  for (const line of (trace.stack ?? '').split('\n').slice(1)) {
     // The frame's file:line:column, made relative to the repository before it is matched, so
     // that a checkout under e.g. /ci-test/ is not taken for test/.
     const frame = /\(?([^()\s]+:\d+:\d+)\)?\s*$/.exec(line.trim())?.[1];
@@ -29,8 +33,9 @@ function callerLocation(): string | undefined {
 export function checkNameIsFree(scope: Construct, name: string, what: string): void {
   const existing = scope.node.tryFindChild(name);
   if (existing) {
-    const here = callerLocation();
-    const there = definedAt.get(existing);
+    const here = callerLocation(new Error());
+    const recorded = definedAt.get(existing);
+    const there = recorded && callerLocation(recorded);
     fail(scope, `two ${what}s are named "${name}"${there || here ? ` (${[there && `first at ${there}`, here && `again at ${here}`].filter(Boolean).join(', ')})` : ''}`,
       `rename one of them: every service, worker, datastore and job of a system needs its own name (${existing.node.path} exists)`);
   }
@@ -38,6 +43,5 @@ export function checkNameIsFree(scope: Construct, name: string, what: string): v
 
 /** Remembers where `construct` was defined, for {@link checkNameIsFree}'s message. */
 export function recordDefinition(construct: IConstruct): void {
-  const at = callerLocation();
-  if (at) { definedAt.set(construct, at); }
+  definedAt.set(construct, new Error());
 }
