@@ -8,7 +8,8 @@ import { NAME_LIMITS } from '../core/names';
 import { LabelKeys, stableLabels, versionedLabels } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
 import { INetworkEndpoint, ServiceNetworkPolicy } from '../network/network-policy';
-import { ContainerSpecProps, imageVersion, renderContainer } from '../workload/container';
+import { imageVersion } from '../core/image';
+import { ContainerSpecProps, renderContainer } from '../workload/container';
 import { renderPodSpec } from '../workload/pod';
 import { checkNameIsFree, recordDefinition } from '../core/unique-name';
 

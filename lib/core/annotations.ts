@@ -1,21 +1,21 @@
 import { IConstruct } from 'constructs';
 import { fail } from './errors';
+import { isValidLabelValue } from './labels';
 import { isDnsSubdomain } from './names';
 
 /** The API server's limit on all annotation keys and values of one object together. */
 export const MAX_ANNOTATION_BYTES = 256 * 1024;
 
-const NAME_PART = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-
 /**
  * True for a label or annotation key: an optional DNS-subdomain prefix and '/', then a name
- * of at most 63 letters, digits, '-', '_' and '.' that starts and ends alphanumeric.
+ * of at most 63 letters, digits, '-', '_' and '.' that starts and ends alphanumeric (the
+ * grammar of a non-empty label value).
  */
 export function isQualifiedName(key: string): boolean {
   const parts = key.split('/');
   if (parts.length > 2) { return false; }
   const name = parts[parts.length - 1];
-  return name.length <= 63 && NAME_PART.test(name) && (parts.length === 1 || (parts[0] !== '' && isDnsSubdomain(parts[0])));
+  return name !== '' && isValidLabelValue(name) && (parts.length === 1 || (parts[0] !== '' && isDnsSubdomain(parts[0])));
 }
 
 /** Refuses a label or annotation key the API server refuses. */

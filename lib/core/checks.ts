@@ -1,24 +1,8 @@
 import { IConstruct } from 'constructs';
 import { fail } from './errors';
 
-const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 // Name grammars live in names.ts; re-exported here for the constructs that import them from checks.
 export { checkDnsLabel } from './names';
-
-/** Named container ports are IANA_SVC_NAMEs: at most 15 characters and at least one letter. */
-export function checkPortName(scope: IConstruct, value: string): void {
-  if (!DNS_1123_LABEL.test(value) || value.length > 15 || !/[a-z]/.test(value)) {
-    fail(scope, `port name "${value}" is not a valid port name`,
-      'use at most 15 lowercase letters, digits and \'-\', with at least one letter (e.g. "http", "metrics")');
-  }
-}
-
-export function checkPort(scope: IConstruct, what: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1 || value > 65535) {
-    fail(scope, `${what} ${value} is outside 1-65535`, 'use a whole port number between 1 and 65535');
-  }
-}
 
 /**
  * An HPA utilization target: a whole percentage of the request, above 0. Above 100 is

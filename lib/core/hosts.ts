@@ -1,7 +1,6 @@
 import { IConstruct } from 'constructs';
 import { fail } from './errors';
-
-const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+import { isDnsLabel } from './names';
 
 /**
  * Refuses a host name an Ingress rule or TLS entry cannot hold: not a lowercase fully
@@ -19,7 +18,7 @@ export function checkHost(scope: IConstruct, what: string, host: string): void {
   if (long !== undefined) {
     fail(scope, `${what} "${host}" has a label of ${long.length} characters ("${long.slice(0, 20)}…"), more than 63`, fix);
   }
-  if (labels.length < 2 || !labels.every(l => LABEL.test(l)) || !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(labels[labels.length - 1])) {
+  if (labels.length < 2 || !labels.every(l => isDnsLabel(l)) || !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(labels[labels.length - 1])) {
     fail(scope, `${what} "${host}" is not a valid DNS name`, fix);
   }
 }

@@ -1,5 +1,20 @@
 import { IConstruct } from 'constructs';
 import { fail } from './errors';
+import { isDnsLabel } from './names';
+
+/** Named container ports are IANA_SVC_NAMEs: at most 15 characters and at least one letter. */
+export function checkPortName(scope: IConstruct, value: string): void {
+  if (!isDnsLabel(value, 15) || !/[a-z]/.test(value)) {
+    fail(scope, `port name "${value}" is not a valid port name`,
+      'use at most 15 lowercase letters, digits and \'-\', with at least one letter (e.g. "http", "metrics")');
+  }
+}
+
+export function checkPort(scope: IConstruct, what: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    fail(scope, `${what} ${value} is outside 1-65535`, 'use a whole port number between 1 and 65535');
+  }
+}
 
 /** The protocols a container port, Service port or NetworkPolicy port may use. */
 export const PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;

@@ -1,9 +1,9 @@
 import { Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
-import { byCodeUnit, checkPort } from '../core/checks';
+import { byCodeUnit } from '../core/checks';
 import { checkIpBlock } from '../core/cidr';
-import { checkProtocol, checkUniquePorts } from '../core/ports';
+import { checkPort, checkProtocol, checkUniquePorts } from '../core/ports';
 import { fail } from '../core/errors';
 import { namespacedMeta } from '../core/metadata';
 import { Environment } from '../environments/environment';

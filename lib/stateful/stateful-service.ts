@@ -12,7 +12,8 @@ import { DisruptionBudget, DisruptionSpec } from '../disruption/disruption-budge
 import { Environment } from '../environments/environment';
 import { Monitor, ScrapeSpec } from '../monitoring/service-monitor';
 import { INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/network-policy';
-import { ContainerSpecProps, imageVersion, PortSpec, renderContainer, ResourceSpec } from '../workload/container';
+import { imageVersion } from '../core/image';
+import { ContainerSpecProps, PortSpec, renderContainer, ResourceSpec } from '../workload/container';
 import { renderPodSpec } from '../workload/pod';
 import { SecretKeyReference } from '../config/secret-reference';
 import { renderClaimSpec, VolumeSpec } from './persistent-claim';

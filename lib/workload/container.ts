@@ -1,11 +1,11 @@
 import { IConstruct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
-import { byCodeUnit, checkDnsLabel, checkPort, checkPortName, checkPositiveInt, checkUnique } from '../core/checks';
+import { byCodeUnit, checkDnsLabel, checkPositiveInt, checkUnique } from '../core/checks';
 import { checkEnvVarName } from '../core/env-vars';
 import { fail } from '../core/errors';
 import { checkImage } from '../core/image';
 import { checkMountPaths } from '../core/mounts';
-import { checkProtocol, checkUniquePorts } from '../core/ports';
+import { checkPort, checkPortName, checkProtocol, checkUniquePorts } from '../core/ports';
 import { parseBytes, parseCpu } from '../core/quantity';
 import { findSecretMaterial } from '../core/secret-material';
 import { AppConfig } from '../config/app-config';
@@ -177,9 +177,6 @@ export interface ContainerSpecProps {
 }
 
 const DEFAULT_EPHEMERAL = { requests: '128Mi', limits: '1Gi' };
-
-// Image references are parsed in core/image.ts; re-exported for the constructs that use them.
-export { checkImage, imageVersion } from '../core/image';
 
 function checkResources(scope: IConstruct, resources: ResourceSpec | undefined): void {
   if (!resources || !resources.requests || !resources.limits) {

@@ -15,7 +15,8 @@ import { syncWaveAnnotation, SyncWave } from '../gitops/sync-waves';
 import { IHttpBackend, IngressOptions, WebIngress } from '../ingress/web-ingress';
 import { Monitor, ScrapeSpec } from '../monitoring/service-monitor';
 import { ExternalEgressSpec, INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/network-policy';
-import { ContainerSpecProps, imageVersion, PortSpec, renderContainer } from './container';
+import { imageVersion } from '../core/image';
+import { ContainerSpecProps, PortSpec, renderContainer } from './container';
 import { availabilityFor, DeploymentWorkload } from './deployment-workload';
 import { checkNameIsFree, recordDefinition } from '../core/unique-name';
 

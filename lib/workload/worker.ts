@@ -10,7 +10,8 @@ import { DisruptionSpec } from '../disruption/disruption-budget';
 import { Environment } from '../environments/environment';
 import { Monitor, ScrapeSpec } from '../monitoring/service-monitor';
 import { ExternalEgressSpec, INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/network-policy';
-import { ContainerSpecProps, imageVersion, renderContainer } from './container';
+import { imageVersion } from '../core/image';
+import { ContainerSpecProps, renderContainer } from './container';
 import { availabilityFor, DeploymentWorkload } from './deployment-workload';
 import { checkNameIsFree, recordDefinition } from '../core/unique-name';
 
