@@ -49,7 +49,7 @@ export function describeError(e: unknown): string {
   const root = process.cwd() + path.sep;
   const frames = (e.stack ?? '').split('\n').slice(1)
     .map(l => l.trim().replace(root, ''))
-    .filter(l => /\b(lib|main\.ts|scripts)\//.test(l) || l.includes('main.ts'))
+    .filter(l => /\b(lib|scripts)\//.test(l) || l.includes('main.ts'))
     .slice(0, 5);
   return [`${e.name}: ${e.message}`, ...frames.map(f => `    ${f}`)].join('\n');
 }

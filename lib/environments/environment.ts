@@ -107,13 +107,15 @@ function checkSettings(settings: EnvironmentSettings): void {
     refuse(`environment name "${settings.name}" is not one of ${ENVIRONMENT_NAMES.join(', ')}`, 'use one of those, or add it to ENVIRONMENT_NAMES');
   }
   const label = 'lowercase letters, digits and \'-\' (at most 63), starting and ending with a letter or digit, e.g. "monitoring"';
-  for (const key of ['monitoringNamespace', 'ingressControllerNamespace'] as const) {
-    if (!isDnsLabel(settings[key])) {
-      refuse(`${key} "${settings[key]}" is not a DNS-1123 label, so it cannot be a namespace`, `use ${label}`);
+  const namespaces: Array<[string, string]> = [
+    ['monitoringNamespace', settings.monitoringNamespace],
+    ['ingressControllerNamespace', settings.ingressControllerNamespace],
+    ['gitops.namespace', settings.gitops.namespace],
+  ];
+  for (const [key, namespace] of namespaces) {
+    if (!isDnsLabel(namespace)) {
+      refuse(`${key} "${namespace}" is not a DNS-1123 label, so it cannot be a namespace`, `use ${label}`);
     }
-  }
-  if (!isDnsLabel(settings.gitops.namespace)) {
-    refuse(`gitops.namespace "${settings.gitops.namespace}" is not a DNS-1123 label, so it cannot be a namespace`, `use ${label}`);
   }
   for (const key of ['ingressClassName', 'clusterIssuer'] as const) {
     if (!isDnsSubdomain(settings[key])) {

@@ -50,7 +50,7 @@ export function renderClaimSpec(scope: Construct, spec: VolumeSpec): k8s.Persist
     }
   }
   return {
-    accessModes: spec.accessModes ?? ['ReadWriteOnce'],
+    accessModes: modes,
     ...(spec.storageClassName ? { storageClassName: spec.storageClassName } : {}),
     resources: { requests: { storage: k8s.Quantity.fromString(spec.size) } },
   };
