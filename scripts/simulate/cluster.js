@@ -10,10 +10,9 @@
 //   const w = sim.watchEndpoints({ namespace, services: ['web'] }); ... const samples = await w.stop();
 //   await sim.stop();
 'use strict';
-const { spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { startControlPlane, start, stop, freePort, tail, sleep } = require('../verify/control-plane');
+const { startControlPlane, start, stop, run, freePort, tail, sleep } = require('../verify/control-plane');
 const { client } = require('./api');
 const { startStandIns, PROVISIONER, STORAGE_CLASS } = require('./stand-ins');
 const { startMetricsApis } = require('./metrics-apis');
@@ -35,20 +34,6 @@ function nodeObject(name, zone, allocatable) {
     spec: {},
     status: { allocatable, capacity: allocatable, phase: 'Running' },
   };
-}
-
-/** Runs a command; resolves { code, out, err } (never rejects). */
-function run(binary, args, { input, env } = {}) {
-  return new Promise(resolve => {
-    const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'], env: env || process.env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', d => { out += d; });
-    child.stderr.on('data', d => { err += d; });
-    child.on('error', e => resolve({ code: 127, out, err: err + e.message }));
-    child.on('close', code => resolve({ code, out, err }));
-    child.stdin.end(input || '');
-  });
 }
 
 /**
@@ -85,6 +70,8 @@ async function startSimCluster({
   });
   timings.controlPlaneMs = Date.now() - t0;
   const api = client(cp.server, cp.token);
+  const kubectlBin = path.join(bin, `kubectl-${version}`);
+  const kubectl = args => run(kubectlBin, ['--kubeconfig', cp.kubeconfig, ...args]);
   const children = [];
   let standIns;
   let metrics;
@@ -147,16 +134,13 @@ async function startSimCluster({
     }
     if (realAutoscaler) {
       // Before any HPA exists: an HPA that finds no metrics API reads as Degraded to Argo CD.
-      metrics = await startMetricsApis({ kubectl: args => run(path.join(bin, `kubectl-${version}`), ['--kubeconfig', cp.kubeconfig, ...args]), workDir, server: cp.server, token: cp.token });
+      metrics = await startMetricsApis({ kubectl, workDir, server: cp.server, token: cp.token });
     }
     timings.readyMs = Date.now() - t0;
   } catch (e) {
     await stopEverything();
     throw e;
   }
-
-  const kubectlBin = path.join(bin, `kubectl-${version}`);
-  const kubectl = args => run(kubectlBin, ['--kubeconfig', cp.kubeconfig, ...args]);
 
   /**
    * One sync of `dir` by Argo CD's engine (tools/gitops-sync). Resolves to its JSON document

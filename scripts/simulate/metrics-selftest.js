@@ -7,27 +7,15 @@
 //
 //   node scripts/simulate/metrics-selftest.js [--keep]
 'use strict';
-const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { startControlPlane, stopAll } = require('../verify/control-plane');
+const { startControlPlane, stopAll, run } = require('../verify/control-plane');
 const { startMetricsApis } = require('./metrics-apis');
 
 const VERSION = '1.37';
 const bin = process.env.FLEET_TOOLS_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'fleet-manifests', 'tools');
 const keep = process.argv.includes('--keep');
-
-function run(cmd, args, input) {
-  return new Promise(resolve => {
-    const child = spawn(cmd, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    let out = ''; let err = '';
-    child.stdout.on('data', d => { out += d; });
-    child.stderr.on('data', d => { err += d; });
-    child.on('close', code => resolve({ code, out, err }));
-    if (input !== undefined) { child.stdin.end(input); }
-  });
-}
 
 const failures = [];
 function check(what, actual, expected) {
@@ -53,7 +41,7 @@ async function main() {
   const cp = await startControlPlane({ bin, version: VERSION, workDir });
   console.log(`control plane: kube-apiserver ${VERSION} at ${cp.server} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   const kubectlBin = path.join(bin, `kubectl-${VERSION}`);
-  const kubectl = (args, input) => run(kubectlBin, ['--kubeconfig', cp.kubeconfig, '--cache-dir', path.join(workDir, 'kubectl-cache'), ...args], input);
+  const kubectl = (args, input) => run(kubectlBin, ['--kubeconfig', cp.kubeconfig, '--cache-dir', path.join(workDir, 'kubectl-cache'), ...args], { input });
   const must = async (args, input) => {
     const res = await kubectl(args, input);
     if (res.code !== 0) { throw new Error(`kubectl ${args.join(' ')}: ${res.err || res.out}`); }

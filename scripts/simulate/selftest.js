@@ -9,11 +9,11 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { startSimCluster } = require('./cluster');
+const { sleep } = require('../verify/control-plane');
 
 const root = path.resolve(__dirname, '../..');
 const fixtures = path.join(root, 'test/sim-fixtures');
 const keep = process.argv.includes('--keep');
-const sleep = ms => new Promise(r => setTimeout(r, ms));
 const failures = [];
 function check(ok, what, detail = '') {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${detail ? ` — ${detail}` : ''}`);

@@ -70,6 +70,23 @@ function get(url, token) {
   });
 }
 
+/**
+ * Runs a command to its end: resolves { code, out, err, both } (stdout, stderr, and both in the
+ * order they came); never rejects (a binary that cannot be started gives code 127). `input`
+ * goes to its stdin.
+ */
+function run(cmd, args, { input, env, cwd } = {}) {
+  return new Promise(resolve => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: env || process.env, cwd });
+    let out = ''; let err = ''; let both = '';
+    child.stdout.on('data', d => { out += d; both += d; });
+    child.stderr.on('data', d => { err += d; both += d; });
+    child.on('error', e => resolve({ code: 127, out, err: err + e.message, both: both + e.message }));
+    child.on('close', code => resolve({ code, out, err, both }));
+    child.stdin.end(input || '');
+  });
+}
+
 function tail(file, lines = 15) {
   try { return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n'); } catch { return ''; }
 }
@@ -247,4 +264,4 @@ async function startControllers({ bin, version, workDir, server, kcmToken, sched
   return [kcm, scheduler];
 }
 
-module.exports = { startControlPlane, stopAll, freePort, start, stop, get, tail, sleep };
+module.exports = { startControlPlane, stopAll, freePort, start, stop, run, get, tail, sleep };

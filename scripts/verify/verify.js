@@ -16,12 +16,12 @@
 //   --only STEPS      kube-score,promtool,apiserver,simulate (default: all)
 //   --keep            keep the temporary folder (logs, kubeconfig) for a look afterwards
 'use strict';
-const { execFileSync, spawn } = require('child_process');
+const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { parseAllDocuments } = require('yaml');
-const { startControlPlane } = require('./control-plane');
+const { startControlPlane, run } = require('./control-plane');
 
 const root = path.resolve(__dirname, '..', '..');
 const SUPPORTED_VERSIONS = ['1.27', '1.37'];
@@ -54,16 +54,6 @@ function readEnvironment(env) {
 }
 
 const describe = o => `${o.kind}/${o.metadata?.name}`;
-
-function run(cmd, args, options = {}) {
-  return new Promise(resolve => {
-    const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = ''; let err = ''; let both = '';
-    child.stdout.on('data', d => { out += d; both += d; });
-    child.stderr.on('data', d => { err += d; both += d; });
-    child.on('close', code => resolve({ code, out, err, both }));
-  });
-}
 
 // ---------------------------------------------------------------- kube-score
 
