@@ -54,4 +54,4 @@ function forgetSynth({ state } = DEFAULTS) {
   fs.rmSync(state, { force: true });
 }
 
-module.exports = { currentSynth, recordSynth, forgetSynth, distDigest };
+module.exports = { currentSynth, recordSynth, forgetSynth };

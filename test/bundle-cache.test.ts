@@ -15,10 +15,14 @@ describe('bundle cache', () => {
     fs.writeFileSync(path.join(dir, 'entry.ts'), "import { value } from './dep';\nexport function run(): string { return value; }\n");
     fs.writeFileSync(path.join(dir, 'dep.ts'), "export const value = 'one';\n");
   });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const name = `cache-test-${process.pid}`;
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    // The type-checker's incremental state, kept by scripts/bundle.js next to the bundle.
+    fs.rmSync(path.join(root, '.build', `${name}.tsbuildinfo`), { force: true });
+  });
 
   test('reuses an unchanged bundle and rebuilds when an input changes', async () => {
-    const name = `cache-test-${process.pid}`;
     const out: string = await bundle(rel('entry.ts'), name);
     // What the bundle returns, read fresh (jest keeps its own module registry).
     const load = () => /value = "(\w+)"/.exec(fs.readFileSync(out, 'utf8'))?.[1];

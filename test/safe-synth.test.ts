@@ -5,18 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { replaceDirectory } from '../lib/render/manifest-writer';
+import { tree } from './util';
 
 const { FleetPolicyValidation } = require('../scripts/policy-plugin');
-
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach(e => {
-    const p = path.join(d, e.name);
-    if (e.isDirectory()) { walk(p); } else { out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8'); }
-  });
-  walk(dir);
-  return out;
-}
 
 describe('safe synth', () => {
   let tmp: string;

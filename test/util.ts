@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App } from 'cdk8s';
 import { SystemChart } from '../lib/chart';
 import { Environment, EnvironmentName } from '../lib/environments/environment';
@@ -40,3 +42,14 @@ export function webProps(overrides: Partial<MicroserviceProps> = {}): Microservi
   };
 }
 
+
+/** Every file under `dir` by its path relative to `dir`, with its text. */
+export function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach(e => {
+    const p = path.join(d, e.name);
+    if (e.isDirectory()) { walk(p); } else { out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8'); }
+  });
+  walk(dir);
+  return out;
+}

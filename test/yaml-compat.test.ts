@@ -1,7 +1,7 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { readsAsNonString, toYaml } from '../lib/render/manifest-writer';
+import { tree } from './util';
 
 /**
  * kubectl and Argo CD decode YAML 1.1; the `yaml` package and most tools read 1.2. Every file
@@ -9,12 +9,6 @@ import { readsAsNonString, toYaml } from '../lib/render/manifest-writer';
  */
 const read11 = (text: string) => parse(text, { version: '1.1' });
 const read12 = (text: string) => parse(text, { version: '1.2' });
-
-function manifests(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter(e => e.isFile() && e.name.endsWith('.yaml'))
-    .map(e => path.join(e.parentPath ?? (e as any).path, e.name));
-}
 
 describe('YAML that reads the same to YAML 1.1 and 1.2 decoders', () => {
   // Strings that YAML 1.1 (go-yaml v2, PyYAML) or 1.2 would read as something else.
@@ -36,12 +30,9 @@ describe('YAML that reads the same to YAML 1.1 and 1.2 decoders', () => {
   });
 
   test('every file of the committed dist/ decodes to identical data as YAML 1.1 and 1.2', () => {
-    const files = manifests(path.join(__dirname, '..', 'dist'));
+    const files = Object.entries(tree(path.join(__dirname, '..', 'dist'))).filter(([f]) => f.endsWith('.yaml'));
     expect(files.length).toBeGreaterThan(100);
-    const differing = files.filter(f => {
-      const text = fs.readFileSync(f, 'utf8');
-      return JSON.stringify(read11(text)) !== JSON.stringify(read12(text));
-    });
+    const differing = files.filter(([, text]) => JSON.stringify(read11(text)) !== JSON.stringify(read12(text))).map(([f]) => f);
     expect(differing).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { LabelIndex } from '../core/selectors';
 import { AllowedFlow, PolicyPort } from '../network/network-policy';
+import { podLabelsOf } from '../review/pod-spec';
 
 /** A NetworkPolicy as the traffic map reads it: whose pods, and the flows it allows. */
 export interface PolicyFlows {
@@ -69,8 +70,7 @@ export function portLabel(ps: readonly PolicyPort[]): string {
 }
 
 function podLabels(o: any): Record<string, string> {
-  const t = o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template : o.spec?.template;
-  return t?.metadata?.labels ?? {};
+  return podLabelsOf(o) ?? {};
 }
 
 function namespaceOf(peer: any): string | undefined {

@@ -39,7 +39,7 @@ function mdPath(p: string): string {
  * `added:` / `removed:`) followed by the whole values in a fenced `diff` block (`-` before,
  * `+` after), folded into `<details>` when long. Nothing is cut.
  */
-export function fieldLines(head: string, f: FieldChange): string[] {
+function fieldLines(head: string, f: FieldChange): string[] {
   const verb = f.before === undefined ? 'added' : f.after === undefined ? 'removed' : 'changed';
   const [b, a] = [inline(f.before), inline(f.after)];
   if (b !== undefined && a !== undefined) {

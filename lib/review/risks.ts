@@ -89,7 +89,10 @@ export function riskyChanges(changes: readonly ObjectChange[], before: ManifestT
  * leaves nothing exposed. False when it selects no workload (it may select bare pods).
  */
 function allGone(selector: any, dir: string, before: ManifestTree, after: ManifestTree, zeroCounts: boolean): boolean {
-  const selected = [...before].filter(([p, o]) => p.startsWith(`${dir}/`) && podLabelsOf(o) && selects(selector, podLabelsOf(o)!));
+  const selected = [...before].filter(([p, o]) => {
+    const labels = p.startsWith(`${dir}/`) ? podLabelsOf(o) : undefined;
+    return labels !== undefined && selects(selector, labels);
+  });
   return selected.length > 0 && selected.every(([p]) => {
     const now = after.get(p);
     return !now || (zeroCounts && now.spec?.replicas === 0);

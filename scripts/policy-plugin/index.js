@@ -6,8 +6,8 @@ const path = require('path');
 const { parse } = require('yaml');
 const { bundle } = require('../bundle');
 
-/** The report main.ts leaves in the CLI's output folder (see POLICY_REPORT there). */
-const POLICY_REPORT = 'fleet-policy-report.yaml';
+// The report a successful synth leaves in the CLI's output folder (scripts/synth-report.js).
+const { POLICY_REPORT } = require('../synth-report');
 
 class FleetPolicyValidation {
   async validate(context) {
