@@ -19,12 +19,7 @@ Fix: set FLEET_K8S_OPENAPI to the swagger.json of Kubernetes v1.27.0 (api/openap
   process.exit(2);
 }
 const out = path.resolve(__dirname, '..', 'imports', 'field-index.json');
-const CRDS = [
-  'monitoring.coreos.com_servicemonitors.yaml',
-  'monitoring.coreos.com_prometheusrules.yaml',
-  'argoproj.io_application-crd.yaml',
-  'argoproj.io_appproject-crd.yaml',
-];
+const { CRD_FILES: CRDS } = require('./crd-list');
 
 const kinds = {};
 const types = {};
@@ -85,3 +80,35 @@ fs.writeFileSync(out, JSON.stringify({
   types: sorted(Object.fromEntries(Object.entries(types).map(([k, v]) => [k, sorted(v)]))),
 }) + '\n');
 console.log(`wrote ${path.relative(process.cwd(), out)}: ${Object.keys(kinds).length} kinds, ${Object.keys(types).length} types`);
+
+// imports/crd-schemas.json: each CRD version's openAPIV3Schema without its prose, for the
+// whole-object schema check of custom kinds that kubernetes-models has no validator for.
+const KEEP = new Set(['type', 'properties', 'items', 'required', 'enum', 'additionalProperties', 'anyOf', 'oneOf',
+  'allOf', 'not', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength',
+  'minItems', 'maxItems', 'minProperties', 'maxProperties', 'nullable', 'format', 'uniqueItems',
+  'x-kubernetes-int-or-string', 'x-kubernetes-preserve-unknown-fields']);
+function bare(schema) {
+  if (Array.isArray(schema)) { return schema.map(bare); }
+  if (!schema || typeof schema !== 'object') { return schema; }
+  const out = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (!KEEP.has(k)) { continue; }
+    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v).map(([f, s]) => [f, bare(s)])) : bare(v);
+  }
+  return out;
+}
+const schemas = {};
+for (const file of CRDS) {
+  for (const doc of parseAllDocuments(fs.readFileSync(path.join(crdDir, file), 'utf8'))) {
+    const crd = doc.toJS();
+    if (crd?.kind !== 'CustomResourceDefinition') { continue; }
+    for (const v of crd.spec.versions.filter(version => version.served)) {
+      const schema = bare(v.schema.openAPIV3Schema);
+      delete schema.properties?.metadata; // the API server's ObjectMeta, checked by the field index
+      schemas[`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`] = schema;
+    }
+  }
+}
+const schemaOut = path.resolve(__dirname, '..', 'imports', 'crd-schemas.json');
+fs.writeFileSync(schemaOut, JSON.stringify(sorted(schemas)) + '\n');
+console.log(`wrote ${path.relative(process.cwd(), schemaOut)}: ${Object.keys(schemas).length} custom kinds`);

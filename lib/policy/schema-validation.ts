@@ -19,12 +19,39 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 
+import Ajv, { ValidateFunction } from 'ajv';
+import crdSchemas from '../../imports/crd-schemas.json';
+
 interface Validatable { validate(): void }
 const MODELS: Record<string, new (data: any) => Validatable> = {};
 for (const model of [Deployment, StatefulSet, HorizontalPodAutoscaler, CronJob, Job, Ingress, NetworkPolicy,
   PodDisruptionBudget, ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount,
   ServiceMonitor, PrometheusRule, Application, AppProject] as any[]) {
   MODELS[`${model.apiVersion}/${model.kind}`] = model;
+}
+
+// Custom kinds without a kubernetes-models class: the CRD's own openAPIV3Schema (generated
+// into imports/ by `npm run import`), compiled on first use. Formats and CEL rules are left to
+// the API server, which `npm run verify` runs.
+const CRD_SCHEMAS = crdSchemas as Record<string, object>;
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+const crdValidators = new Map<string, ValidateFunction>();
+class CrdModel implements Validatable {
+  constructor(private readonly data: any) {}
+  validate(): void {
+    const key = `${this.data.apiVersion}/${this.data.kind}`;
+    let validator = crdValidators.get(key);
+    if (!validator) {
+      validator = ajv.compile(CRD_SCHEMAS[key]);
+      crdValidators.set(key, validator);
+    }
+    if (!validator(this.data)) {
+      throw Object.assign(new Error('schema'), { errors: validator.errors });
+    }
+  }
+}
+for (const key of Object.keys(CRD_SCHEMAS)) {
+  MODELS[key] ??= CrdModel;
 }
 
 /** The apiVersion/kind pairs this module can validate. */
