@@ -28,6 +28,28 @@ export interface GitOpsSettings {
   readonly destinationServer?: string;
 }
 
+/** The secret manager behind an environment's ClusterSecretStore (External Secrets Operator). */
+export type SecretManager =
+  /** Google Secret Manager, reached through GKE Workload Identity (no static key). */
+  | { readonly kind: 'gcp-secret-manager'; readonly projectID: string }
+  /** AWS Secrets Manager, reached through IRSA (the operator's ServiceAccount assumes a role). */
+  | { readonly kind: 'aws-secrets-manager'; readonly region: string }
+  /** HashiCorp Vault's KV v2 engine, with Kubernetes auth. */
+  | { readonly kind: 'vault'; readonly server: string; readonly path: string; readonly role: string };
+
+/** Where the Secrets pods read come from. */
+export interface SecretStoreSettings {
+  /** Name of the ClusterSecretStore every ExternalSecret of the environment reads from. */
+  readonly storeName: string;
+  /** The secret manager holding the values. */
+  readonly manager: SecretManager;
+  /**
+   * How often an ExternalSecret re-reads its values, so a rotation reaches the cluster
+   * within this time (the documents rotate API keys every 30 days). A Go duration, e.g. "1h".
+   */
+  readonly refreshInterval: string;
+}
+
 /** What differs between dev, staging and production for every system. */
 export interface EnvironmentSettings {
   /** dev, staging or production. */
@@ -56,6 +78,8 @@ export interface EnvironmentSettings {
   readonly hostLabel?: string;
   /** Argo CD settings. */
   readonly gitops: GitOpsSettings;
+  /** The secret manager and store every ExternalSecret reads from. */
+  readonly secretStore: SecretStoreSettings;
 }
 
 /** One environment; constructs find it with {@link Environment.of}. */

@@ -1,4 +1,4 @@
-import { EnvironmentSettings, EnvironmentName, PerEnvironment } from './environment';
+import { EnvironmentSettings, EnvironmentName, PerEnvironment, SecretStoreSettings } from './environment';
 
 /** The repository Argo CD reads the rendered manifests from. */
 export const GITOPS_REPO_URL = 'https://github.com/fleet-platform/fleet-manifests.git';
@@ -9,6 +9,13 @@ const shared = {
   monitoringNamespace: 'monitoring',
   prometheusSelector: { release: 'kube-prometheus-stack' },
 };
+
+/** Each environment's secrets live in its own Google Cloud project's Secret Manager. */
+const secretStore = (projectID: string): SecretStoreSettings => ({
+  storeName: 'fleet-secrets',
+  manager: { kind: 'gcp-secret-manager', projectID },
+  refreshInterval: '1h',
+});
 
 /**
  * The three environments. dev is cheap (single replicas, optional TLS); staging and
@@ -23,6 +30,7 @@ export const ENVIRONMENTS: PerEnvironment<EnvironmentSettings> = {
     clusterIssuer: 'letsencrypt-staging',
     hostLabel: 'dev',
     gitops: { repoURL: GITOPS_REPO_URL, targetRevision: 'main', automated: true, namespace: 'argocd' },
+    secretStore: secretStore('fleet-dev'),
   },
   staging: {
     ...shared,
@@ -32,6 +40,7 @@ export const ENVIRONMENTS: PerEnvironment<EnvironmentSettings> = {
     clusterIssuer: 'letsencrypt-staging',
     hostLabel: 'staging',
     gitops: { repoURL: GITOPS_REPO_URL, targetRevision: 'main', automated: true, namespace: 'argocd' },
+    secretStore: secretStore('fleet-staging'),
   },
   production: {
     ...shared,
@@ -40,6 +49,7 @@ export const ENVIRONMENTS: PerEnvironment<EnvironmentSettings> = {
     requireTls: true,
     clusterIssuer: 'letsencrypt-prod',
     gitops: { repoURL: GITOPS_REPO_URL, targetRevision: 'main', automated: false, namespace: 'argocd' },
+    secretStore: secretStore('fleet-production'),
   },
 };
 
