@@ -9,9 +9,11 @@ go 1.27.0
 require (
 	github.com/argoproj/argo-cd/gitops-engine/v3 v3.6.1
 	github.com/go-logr/logr v1.4.3
+	github.com/yuin/gopher-lua v1.1.2
 	k8s.io/apimachinery v0.37.0
 	k8s.io/client-go v0.37.0
 	k8s.io/klog/v2 v2.140.0
+	layeh.com/gopher-json v0.0.0-20190114024228-97fed8db8427
 )
 
 require (

@@ -135,6 +135,7 @@ func main() {
 		timeout    = flag.Duration("timeout", 300*time.Second, "give up (terminate the operation) after this long")
 		waveDelay  = flag.Duration("wave-delay", 2*time.Second, "pause between waves, as Argo CD's controller (ARGOCD_SYNC_WAVE_DELAY)")
 		verbosity  = flag.Int("v", 0, "engine log on stderr: 0 none, 1 info, 2+ more")
+		healthLua  = flag.String("health-lua", "", "JSON file of Argo CD health customizations, {\"<group>_<Kind>\": {\"script\": \"<lua>\", \"useOpenLibs\": bool}} (argocd-cm resource.customizations.health.*, .useOpenLibs.*)")
 		settle     = flag.Duration("settle", 0, "after a successful operation, wait up to this long for every object to be Healthy (Argo CD keeps assessing an application's health after its sync)")
 	)
 	flag.Parse()
@@ -173,6 +174,15 @@ func main() {
 		return ok && info.gcMark == gcMark(*name, r.ResourceKey())
 	}
 
+	var healthOverride health.HealthOverride
+	if *healthLua != "" {
+		scripts, err := readLuaHealth(*healthLua)
+		if err != nil {
+			fail("--health-lua: %v", err)
+		}
+		healthOverride = scripts
+	}
+
 	kubectl := &kube.KubectlCmd{Log: log, Tracer: tracing.NopTracer{}}
 	foreground := metav1.DeletePropagationForeground // Argo CD's default PrunePropagationPolicy
 	opts := []sync.SyncOpt{
@@ -180,6 +190,7 @@ func main() {
 		sync.WithPrune(*prune),
 		sync.WithPruneLast(*pruneLast),
 		sync.WithPrunePropagationPolicy(&foreground),
+		sync.WithHealthOverride(healthOverride),
 		sync.WithSyncWaveHook(func(_ common.SyncPhase, _ int, finalWave bool) error {
 			if !finalWave && *waveDelay > 0 {
 				time.Sleep(*waveDelay)
@@ -283,7 +294,7 @@ func main() {
 			if _, ok := waves[key]; !ok {
 				continue
 			}
-			if h, err := health.GetResourceHealth(obj, nil); err == nil && h != nil && h.Status != health.HealthStatusHealthy {
+			if h, err := health.GetResourceHealth(obj, healthOverride); err == nil && h != nil && h.Status != health.HealthStatusHealthy {
 				healthy = false
 				break
 			}
@@ -306,7 +317,7 @@ func main() {
 			o.Wave = &w
 		}
 		if obj, ok := live[r.ResourceKey]; ok && obj != nil && r.HookType == "" {
-			if h, err := health.GetResourceHealth(obj, nil); err == nil && h != nil {
+			if h, err := health.GetResourceHealth(obj, healthOverride); err == nil && h != nil {
 				o.Health, o.HealthMsg = string(h.Status), h.Message
 			}
 		}
