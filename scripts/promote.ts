@@ -14,9 +14,11 @@ class Refusal extends Error {}
 /**
  * Decides the new release file for promoting `target` (env/system/service): the live color
  * flips to the idle one. Refuses when the idle color does not exist, has no image, or is
- * scaled down.
+ * scaled down. With `serving` (the replica count the live color runs now), the color going
+ * live gets that as its floor (`liveFloor`), so Argo CD warms it to that count before the
+ * switch; without it, any earlier floor is dropped.
  */
-export function promoted(releases: ReleaseManifest, target: string): { next: ReleaseManifest; from: Color; to: Color; canaryEnded?: number } {
+export function promoted(releases: ReleaseManifest, target: string, serving?: number): { next: ReleaseManifest; from: Color; to: Color; canaryEnded?: number } {
   const parts = target.split('/');
   if (parts.length !== 3) {
     throw new Refusal(`"${target}" is not <env>/<system>/<service>, e.g. production/songnodes/backend-api`);
@@ -40,9 +42,15 @@ export function promoted(releases: ReleaseManifest, target: string): { next: Rel
   if (release.idle === 'scaled-down') {
     throw new Refusal(`${target}: the ${to} color is scaled down (idle: "scaled-down"); set "idle": "warm", synth, merge, wait until ${to} is ready, then promote`);
   }
+  if (serving !== undefined && !(Number.isInteger(serving) && serving >= 1)) {
+    throw new Refusal(`--serving ${serving} is not a replica count; give the number of ready ${from} pods serving now, e.g. --serving 6 (kubectl get hpa -n <namespace> ${service}-${from})`);
+  }
   const next = JSON.parse(JSON.stringify(releases)) as ReleaseManifest;
-  const entry = next[env as keyof ReleaseManifest][system][service] as { active: Color; canaryWeight?: number };
+  const entry = next[env as keyof ReleaseManifest][system][service] as { active: Color; canaryWeight?: number; liveFloor?: number };
   entry.active = to;
+  // A floor belongs to the promote that wrote it: the new live color gets this one, or none.
+  delete entry.liveFloor;
+  if (serving !== undefined) { entry.liveFloor = serving; }
   // The canary sent a share to the preview Service, which after the flip selects the retired
   // color: the promote ends the canary, so no traffic stays on it.
   const canaryEnded = entry.canaryWeight;
@@ -50,16 +58,18 @@ export function promoted(releases: ReleaseManifest, target: string): { next: Rel
   return { next, from, to, ...(canaryEnded ? { canaryEnded } : {}) };
 }
 
-/** `npm run promote -- <env>/<system>/<service>`: flips the live color, re-renders, prints the change. */
+/** `npm run promote -- <env>/<system>/<service> [--serving N]`: flips the live color, re-renders, prints the change. */
 export function run(args: string[]): void {
-  const target = args[0];
+  const servingAt = args.indexOf('--serving');
+  const serving = servingAt >= 0 ? Number(args[servingAt + 1]) : undefined;
+  const target = args.filter((_, i) => i !== servingAt && i !== servingAt + 1)[0];
   const root = process.cwd();
   const file = path.join(root, RELEASES_FILE);
   const original = fs.readFileSync(file, 'utf8');
   let result;
   try {
-    if (!target) { throw new Refusal('usage: npm run promote -- <env>/<system>/<service>'); }
-    result = promoted(JSON.parse(original), target);
+    if (!target) { throw new Refusal('usage: npm run promote -- <env>/<system>/<service> [--serving N]'); }
+    result = promoted(JSON.parse(original), target, serving);
   } catch (e) {
     if (e instanceof Refusal) {
       console.error(`promote refused: ${e.message}. Nothing was changed.`);
@@ -83,6 +93,6 @@ export function run(args: string[]): void {
       console.log(`  dist/${c.path}: ${f.path} ${show(f.before)} → ${show(f.after)}`);
     }
   }
-  console.log(`Review with npm run diff, commit, and let Argo CD sync: it tests ${result.to} (the gate), then switches to it, then keeps ${result.from} warm.`);
+  console.log(`Review with npm run diff, commit, and let Argo CD sync: ${serving ? `it scales ${result.to} to at least ${serving} pods, ` : ''}it tests ${result.to} (the gate), then switches to it, then keeps ${result.from} warm.`);
   console.log(`Roll back by running the same command again, or by reverting the commit.`);
 }

@@ -497,6 +497,7 @@ const catalogue: Record<string, Case[]> = {
     releaseBlueGreen('field "canaryweight"', { active: 'blue', blue: 'ghcr.io/acme/web:1', green: 'ghcr.io/acme/web:2', canaryweight: 5 }, 'canaryweight'),
     releaseBlueGreen('canaryWeight "5"', { active: 'blue', blue: 'ghcr.io/acme/web:1', green: 'ghcr.io/acme/web:2', canaryWeight: '5' }, '"5"'),
     releaseBlueGreen('canaryWeight 150', { active: 'blue', blue: 'ghcr.io/acme/web:1', green: 'ghcr.io/acme/web:2', canaryWeight: 150 }, '150'),
+    releaseBlueGreen('liveFloor "4"', { active: 'blue', blue: 'ghcr.io/acme/web:1', green: 'ghcr.io/acme/web:2', liveFloor: '4' }, '"4"'),
     releaseBlueGreen('active "purple"', { active: 'purple', blue: 'ghcr.io/acme/web:1' }, 'purple'),
     releaseBlueGreen('idle "cold"', { active: 'blue', blue: 'ghcr.io/acme/web:1', idle: 'cold' }, 'cold'),
     release('image as a number', releases({ image: 5 }), 'the number 5'),

@@ -143,6 +143,19 @@ describe('blue/green', () => {
     expect(canary.spec.rules[0].http.paths[0].backend.service.name).toBe('web-preview');
   });
 
+  test('a live floor raises the live color\'s autoscaler minimum only', () => {
+    const all = render({ ...pair, liveFloor: 5 });
+    expect(find(all, 'HorizontalPodAutoscaler', 'web-blue').spec).toMatchObject({ minReplicas: 5, maxReplicas: 6 });
+    expect(find(all, 'HorizontalPodAutoscaler', 'web-green').spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
+    // A floor below the autoscaler's own minimum changes nothing.
+    expect(find(render({ ...pair, liveFloor: 1 }), 'HorizontalPodAutoscaler', 'web-blue').spec.minReplicas).toBe(2);
+  });
+
+  test('refuses a live floor the autoscaler could never reach', () => {
+    expect(() => render({ ...pair, liveFloor: 7 })).toThrow(/liveFloor 7 is above maxReplicas 6.*Fix: use at most 6/s);
+    expect(() => render({ ...pair, liveFloor: 0 })).toThrow(/liveFloor/);
+  });
+
   test('refuses impossible blue/green specs', () => {
     expect(() => render({ active: 'green', blue: { image: 'a/b:1' } })).toThrow(/the active color green has no image/);
     expect(() => render({ ...pair, canaryWeight: 10, idle: 'scaled-down' })).toThrow(/canaryWeight 10 sends traffic to the green color, which is scaled down/);
@@ -173,6 +186,14 @@ describe('promote', () => {
     expect(once.canaryEnded).toBe(50);
     expect(once.next.production.shop.web).toEqual({ active: 'green', blue: 'ghcr.io/acme/web:1.0.0', green: 'ghcr.io/acme/web:1.1.0' });
     expect(promoted(base, 'production/shop/web').canaryEnded).toBeUndefined();
+  });
+  test('--serving gives the color going live a floor; the next promote drops it', () => {
+    const once = promoted(base, 'production/shop/web', 6);
+    expect(once.next.production.shop.web).toEqual({ active: 'green', blue: 'ghcr.io/acme/web:1.0.0', green: 'ghcr.io/acme/web:1.1.0', liveFloor: 6 });
+    expect(promoted(once.next, 'production/shop/web').next).toEqual(base);
+    expect(promoted(once.next, 'production/shop/web', 4).next.production.shop.web).toMatchObject({ active: 'blue', liveFloor: 4 });
+    expect(() => promoted(base, 'production/shop/web', 0)).toThrow(/--serving 0 is not a replica count/);
+    expect(() => promoted(base, 'production/shop/web', NaN)).toThrow(/is not a replica count.*kubectl get hpa -n <namespace> web-blue/);
   });
   test('refuses a scaled-down color, a color with no image, and services that do not exist', () => {
     const withRelease = (r: object) => ({ ...base, production: { shop: { ...base.production.shop, web: r } } }) as ReleaseManifest;

@@ -62,6 +62,15 @@ export interface BlueGreenSpec {
    * @default - no preview host
    */
   readonly previewHost?: string;
+  /**
+   * At least this many replicas of the live color: the count that was serving when it was
+   * promoted (`npm run promote -- <target> --serving N`). The live color's autoscaler minimum
+   * is raised to it, and Argo CD's health check of the autoscaler (lib/gitops/health-checks.ts)
+   * holds the sync until that many pods exist, so traffic moves only to a color as warm as the
+   * one it leaves. Delete it later to hand the count back to the autoscaler alone.
+   * @default - the autoscaler's own minimum
+   */
+  readonly liveFloor?: number;
 }
 
 /** Checks a blue/green spec for a construct. */
@@ -81,6 +90,9 @@ export function checkBlueGreen(scope: IConstruct, spec: BlueGreenSpec): void {
   if (weight > 0 && (!spec[idle] || spec.idle === 'scaled-down')) {
     fail(scope, `canaryWeight ${weight} sends traffic to the ${idle} color, which ${spec[idle] ? 'is scaled down' : 'has no image'}`,
       `set canaryWeight to 0, or give ${idle} an image and keep it warm`);
+  }
+  if (spec.liveFloor !== undefined) {
+    checkPositiveInt(scope, 'liveFloor', spec.liveFloor, 1);
   }
   if (spec.idle !== undefined && !['warm', 'scaled-down'].includes(spec.idle)) {
     fail(scope, `idle policy "${spec.idle}" is unknown`, 'use "warm" or "scaled-down"');

@@ -8,7 +8,8 @@ import { ENVIRONMENT_NAMES } from './environment';
  *   { <environment>: { <system>: { <service>: Release } } }
  *   Release = { image: string }
  *           | { active: "blue" | "green", blue?: string, green?: string,
- *               idle?: "warm" | "scaled-down", canaryWeight?: integer 0-100 }
+ *               idle?: "warm" | "scaled-down", canaryWeight?: integer 0-100,
+ *               liveFloor?: integer >= 1 }
  *
  * Which systems and services exist is known only once the fleet is built; see
  * `checkReleasesUsed` in releases.ts.
@@ -23,7 +24,7 @@ export interface ReleaseProblem {
 }
 
 const SINGLE_FIELDS = ['image'] as const;
-const BLUE_GREEN_FIELDS = ['active', 'blue', 'green', 'idle', 'canaryWeight'] as const;
+const BLUE_GREEN_FIELDS = ['active', 'blue', 'green', 'idle', 'canaryWeight', 'liveFloor'] as const;
 const ALL_FIELDS: readonly string[] = [...SINGLE_FIELDS, ...BLUE_GREEN_FIELDS];
 
 function describe(value: unknown): string {
@@ -80,6 +81,10 @@ function fieldProblems(path: string[], release: Record<string, unknown>): Releas
       case 'canaryWeight':
         expect(typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100,
           'a whole number from 0 to 100 (a percentage, not a string)', `"canaryWeight": ${typeof value === 'string' && /^\d+$/.test(value) ? value : 5}`);
+        break;
+      case 'liveFloor':
+        expect(typeof value === 'number' && Number.isInteger(value) && value >= 1,
+          'a whole number of replicas, at least 1', `"liveFloor": ${typeof value === 'string' && /^\d+$/.test(value) ? value : 4}`);
         break;
     }
   }

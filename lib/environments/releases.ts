@@ -18,6 +18,7 @@ export interface BlueGreenRelease {
   readonly green?: string;
   readonly idle?: IdlePolicy;
   readonly canaryWeight?: number;
+  readonly liveFloor?: number;
 }
 
 export type Release = SingleRelease | BlueGreenRelease;
@@ -157,6 +158,7 @@ export function releaseOf(
       ...(r.green ? { green: { image: r.green } } : {}),
       ...(r.idle ? { idle: r.idle } : {}),
       ...(r.canaryWeight ? { canaryWeight: r.canaryWeight } : {}),
+      ...(r.liveFloor ? { liveFloor: r.liveFloor } : {}),
       ...(options.previewHost ? { previewHost: options.previewHost } : {}),
     },
   };

@@ -181,6 +181,20 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
 
     // Workloads: one, or one per color that has an image.
     const workloads: Partial<Record<Color | 'single', DeploymentWorkload>> = {};
+    // The live color keeps at least the count that was serving when it was promoted.
+    const floor = props.blueGreen?.liveFloor;
+    if (floor !== undefined) {
+      if (!props.autoscaling) {
+        fail(this, `liveFloor ${floor} is set, but ${name} is not autoscaled`, 'remove liveFloor from its release: a fixed replica count is already the same in both colors');
+      }
+      if (floor > props.autoscaling.maxReplicas) {
+        fail(this, `liveFloor ${floor} is above maxReplicas ${props.autoscaling.maxReplicas}`,
+          `use at most ${props.autoscaling.maxReplicas}, or raise maxReplicas; the floor is the count that was serving, which the autoscaler never exceeds`);
+      }
+    }
+    const autoscalingOf = (key: Color | 'single') => props.autoscaling && floor !== undefined && key === props.blueGreen?.active
+      ? { ...props.autoscaling, minReplicas: Math.max(props.autoscaling.minReplicas, floor) }
+      : props.autoscaling;
     const renderWorkload = (key: Color | 'single', image: string, overrides: { env?: Record<string, string>; resources?: ContainerSpecProps['resources'] }, scaledDown: boolean) => {
       const workloadName = key === 'single' ? name : `${name}-${key}`;
       const id = identity(workloadName);
@@ -199,7 +213,7 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
         podLabels,
         selector,
         containers: [container],
-        ...(scaledDown ? { replicas: 0 } : props.autoscaling ? { autoscaling: props.autoscaling } : { replicas }),
+        ...(scaledDown ? { replicas: 0 } : props.autoscaling ? { autoscaling: autoscalingOf(key) } : { replicas }),
         disruption: scaledDown ? undefined : disruption,
         spread: scaledDown ? false : (props.autoscaling?.maxReplicas ?? replicas!) > 1,
         // The idle color applies after the switch: it never holds up the live selector.
