@@ -50,7 +50,7 @@ function nodeObject(name, zone, allocatable) {
 async function startSimCluster({
   bin, workDir, version = '1.37', nodes = 6,
   allocatable = { cpu: '32', memory: '128Gi', pods: '250', 'ephemeral-storage': '500Gi' },
-  podReadyMs = 500, podReadyJitterMs = 500, jobMs = 1000, realAutoscaler = true,
+  podReadyMs = 3000, podReadyJitterMs = 2000, jobMs = 1000, realAutoscaler = true,
 } = {}) {
   const t0 = Date.now();
   const timings = {};
@@ -59,10 +59,13 @@ async function startSimCluster({
     bin, version, workDir, controllers: true,
     controllerArgs: realAutoscaler ? [
       // The real HPA controller, fed by the metrics-API stand-in (scripts/simulate/metrics-apis.js),
-      // checking every second; the serving-certificate trust bundle publisher rejects the API
-      // server's self-signed (non-CA) certificate.
+      // at Kubernetes' default 15 s period and, as before 1.37 (the fleet targets 1.27), acting
+      // on a changed spec only at its next period, not at once (feature gate HPAGeneration).
+      // The serving-certificate trust bundle publisher rejects the API server's self-signed
+      // (non-CA) certificate.
       '--controllers=*,-kube-apiserver-serving-clustertrustbundle-publisher-controller',
-      '--horizontal-pod-autoscaler-sync-period=1s',
+      '--horizontal-pod-autoscaler-sync-period=15s',
+      '--feature-gates=HPAGeneration=false',
     ] : [
       // The HPA stand-in of scripts/simulate/stand-ins.js instead of the controller.
       '--controllers=-horizontal-pod-autoscaler-controller,-kube-apiserver-serving-clustertrustbundle-publisher-controller',
@@ -145,12 +148,14 @@ async function startSimCluster({
   /**
    * One sync of `dir` by Argo CD's engine (tools/gitops-sync). Resolves to its JSON document
    * plus { exitCode, stderr } (stderr's last 40 lines); never rejects for a failed sync.
+   * `healthLua`: a JSON file of Argo CD Lua health checks by "<group>_<Kind>".
    */
-  async function sync({ dir, namespace, name = path.basename(dir), prune = false, pruneLast = false, timeoutSeconds = 300, waveDelaySeconds = 2, settleSeconds = 0, verbosity = 0 }) {
+  async function sync({ dir, namespace, name = path.basename(dir), prune = false, pruneLast = false, timeoutSeconds = 300, waveDelaySeconds = 2, settleSeconds = 0, verbosity = 0, healthLua }) {
     const args = ['--kubeconfig', cp.kubeconfig, '--dir', dir, '--namespace', namespace, '--name', name,
       `--timeout=${timeoutSeconds}s`, `--wave-delay=${waveDelaySeconds * 1000}ms`, `--settle=${settleSeconds * 1000}ms`, `--v=${verbosity}`];
     if (prune) { args.push('--prune'); }
     if (pruneLast) { args.push('--prune-last'); }
+    if (healthLua) { args.push('--health-lua', healthLua); } // Argo CD's health customizations (argocd-cm)
     const started = Date.now();
     const res = await run(path.join(bin, 'gitops-sync'), args);
     const stderr = res.err.trim().split('\n').slice(-40).join('\n');

@@ -4,14 +4,18 @@ import { App } from 'cdk8s';
 import { ReleaseManifest, RELEASES_CONTEXT } from '../../lib/environments/releases';
 import { buildFleet } from '../../lib/fleet';
 import { renderApp } from '../../lib/render/manifest-writer';
+import { AUTOSCALER_HEALTH_KEY, AUTOSCALER_HEALTH_LUA, AUTOSCALER_HEALTH_USE_OPEN_LIBS } from '../../lib/autoscaling/autoscaler-health';
 import { promoted } from '../promote';
 
 /** One rendering the release simulation asks for. */
 interface RenderJob {
   /** The release manifest to start from. */
   readonly releases: ReleaseManifest;
-  /** `npm run promote` targets applied to it first, in order, with promote's own logic. */
-  readonly promote?: string[];
+  /**
+   * `npm run promote` targets applied to it first, in order, with promote's own logic;
+   * `{ target, serving }` is `npm run promote -- <target> --serving N`.
+   */
+  readonly promote?: Array<string | { readonly target: string; readonly serving?: number }>;
   /** `<env>/<system>` to write. */
   readonly folder: string;
   /** Folder to write its manifests into (flat, like dist/<env>/<system>/). */
@@ -19,16 +23,22 @@ interface RenderJob {
 }
 
 /**
- * `node scripts/run-app.js scripts/simulate/render.ts <jobs.json>`: renders the fleet at the
- * release states the simulation needs, through the same constructs and writer as synth, in
- * one process. Prints the releases each job ended with (after promotions) as JSON.
+ * `node scripts/run-app.js scripts/simulate/render.ts <jobs.json> [<health.json>]`: renders the
+ * fleet at the release states the simulation needs, through the same constructs and writer as
+ * synth, in one process. Prints the releases each job ended with (after promotions) as JSON,
+ * and writes the Argo CD health customizations the fleet relies on to <health.json>.
  */
 export function run(args: string[]): void {
   const jobs = JSON.parse(fs.readFileSync(args[0], 'utf8')) as RenderJob[];
+  if (args[1]) {
+    fs.writeFileSync(args[1], JSON.stringify({ [AUTOSCALER_HEALTH_KEY]: { script: AUTOSCALER_HEALTH_LUA, useOpenLibs: AUTOSCALER_HEALTH_USE_OPEN_LIBS } }));
+  }
   const results: ReleaseManifest[] = [];
   for (const job of jobs) {
     let releases = job.releases;
-    for (const target of job.promote ?? []) { releases = promoted(releases, target).next; }
+    for (const p of job.promote ?? []) {
+      releases = typeof p === 'string' ? promoted(releases, p).next : promoted(releases, p.target, p.serving).next;
+    }
     const app = new App({ outdir: '/dev/null' });
     app.node.setContext(RELEASES_CONTEXT, releases);
     const files = renderApp(buildFleet(app)).filter(f => f.object && path.dirname(f.path) === job.folder);

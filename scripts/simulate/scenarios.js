@@ -41,12 +41,15 @@ function baseReleases() {
   return base;
 }
 
+/** The Argo CD health customizations the fleet relies on, written by render() (argocd-cm's Lua checks). */
+const healthLuaFile = tmp => path.join(tmp, 'argocd-health-lua.json');
+
 /** Renders production/songnodes at each release state, in one process; returns the folders. */
 function render(tmp, steps) {
   const jobs = steps.map((s, i) => ({ releases: s.releases, promote: s.promote, folder: FOLDER, outdir: path.join(tmp, `render-${i}-${s.name}`) }));
   const file = path.join(tmp, `render-jobs-${Date.now()}.json`);
   fs.writeFileSync(file, JSON.stringify(jobs));
-  const out = execFileSync(process.execPath, [path.join(root, 'scripts', 'run-app.js'), 'scripts/simulate/render.ts', file], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync(process.execPath, [path.join(root, 'scripts', 'run-app.js'), 'scripts/simulate/render.ts', file, healthLuaFile(tmp)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
   const releases = JSON.parse(out);
   return jobs.map((j, i) => ({ dir: j.outdir, releases: releases[i] }));
 }
@@ -83,6 +86,9 @@ async function main() {
   const services = blueGreenServices(base);
   const set = (releases, fn) => { const r = JSON.parse(JSON.stringify(releases)); fn(r.production[SYSTEM]); return r; };
   const target = s => `production/${SYSTEM}/${s}`;
+  // What `npm run promote -- <target> --serving N` is told: more than the HPA minimum (2), so
+  // the color going live must be scaled up before the switch.
+  const SERVING = 4;
 
   // Every release state the scenarios go through, rendered up front.
   const broken = set(base, sys => { for (const s of services) { sys[s].green = sys[s].green.replace(/:[^:/]+$/, ':broken'); } });
@@ -91,7 +97,7 @@ async function main() {
   const steps = [
     { name: 'install', releases: base },
     { name: 'release', releases: released },
-    { name: 'promote', releases: released, promote: services.map(target) },
+    { name: 'promote', releases: released, promote: services.map(s => ({ target: target(s), serving: SERVING })) },
     { name: 'rollback', releases: released, promote: [...services.map(target), ...services.map(target)] },
     { name: 'canary-5', releases: canary(5) },
     { name: 'canary-25', releases: canary(25) },
@@ -171,6 +177,9 @@ async function main() {
         const gate = resource(c.result, 'Job', `${s}-smoke-test`);
         const svc = resource(c.result, 'Service', s);
         check('c', gate?.hookPhase === 'Succeeded' && gate.wave < svc?.wave, `${s}: the gate did not pass before the switch (${JSON.stringify(gate)}, Service wave ${svc?.wave})`);
+        // Warm before the switch: when green first takes live traffic it already runs what was serving.
+        const firstGreen = c.samples.find(x => x.service === s && (x.colors.green ?? 0) > 0);
+        check('c', (firstGreen?.colors.green ?? 0) >= SERVING, `${s}: green took live traffic with ${firstGreen?.colors.green ?? 0} ready pods; ${SERVING} were serving (promote --serving ${SERVING})`);
         const end = c.samples.filter(x => x.service === s).pop();
         check('c', colorsOf(end).join() === 'green' && end.ready.length >= before[s], `${s}: after the promote ${JSON.stringify(end.colors)}, serving before ${before[s]}`);
         const blue = await deployment(`${s}-blue`);

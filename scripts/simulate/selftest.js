@@ -116,6 +116,41 @@ async function main() {
     const hook = failing.resources.find(r => r.hookType);
     check(failing.phase === 'Failed' && !failing.timedOut && hook?.hookPhase === 'Failed', 'a failing smoke-test hook fails the sync', `${hook?.kind}/${hook?.name}: ${hook?.hookPhase} ${hook?.message}`);
 
+    // 5. The live floor: a raised HPA minimum holds the next wave until that many pods are
+    // Ready, with the fleet's Argo CD health check of autoscalers; with Argo CD's built-in
+    // check alone the next wave (the selector switch) goes ahead on the old count.
+    const healthLua = path.join(workDir, 'argocd-health-lua.json');
+    const jobs = path.join(workDir, 'no-render-jobs.json');
+    fs.writeFileSync(jobs, '[]');
+    execFileSync(process.execPath, [path.join(root, 'scripts/run-app.js'), 'scripts/simulate/render.ts', jobs, healthLua], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    const readyBeforeSwitch = async (namespace, lua) => {
+      await sim.kubectl(['create', 'namespace', namespace]);
+      const opts = { namespace, name: 'floor', timeoutSeconds: 90, healthLua: lua };
+      // Argo CD's built-in check calls the autoscaler Degraded while its first pod starts
+      // (no metrics yet), which fails that sync; Argo CD's retry would sync again, as here.
+      let first;
+      for (let attempt = 0; attempt < 4 && first?.phase !== 'Succeeded'; attempt++) {
+        if (attempt) { await sleep(5000); }
+        first = await sim.sync({ ...opts, dir: path.join(fixtures, 'floor-1') });
+      }
+      const second = await sim.sync({ ...opts, dir: path.join(fixtures, 'floor-2') });
+      const cm = (await sim.api('GET', `/api/v1/namespaces/${namespace}/configmaps/switch`)).body;
+      const switched = Date.parse(cm?.metadata?.creationTimestamp ?? '');
+      const podsNow = (await sim.api('GET', `/api/v1/namespaces/${namespace}/pods?labelSelector=app.kubernetes.io%2Fname%3Dweb`)).body.items;
+      // Timestamps have whole seconds: a pod counts when it was Ready in the switch's second or before.
+      const ready = podsNow.filter(p => (p.status.conditions || []).some(c => c.type === 'Ready' && c.status === 'True' && Date.parse(c.lastTransitionTime) <= switched)).length;
+      console.log(`\nfloor (${lua ? 'fleet health check' : 'built-in check'}): ${summary(first)}; then ${summary(second)}; `
+        + `${Number.isFinite(switched) ? `${ready} pods Ready when the next wave applied` : 'the next wave never applied'}`);
+      return { first, second, switched: Number.isFinite(switched), ready };
+    };
+    const withCheck = await readyBeforeSwitch('sim-floor', healthLua);
+    check(withCheck.second.phase === 'Succeeded' && withCheck.switched && withCheck.ready >= 3,
+      'a raised autoscaler minimum holds the next wave until that many pods are Ready', `${withCheck.ready} Ready`);
+    check(withCheck.first.phase === 'Succeeded', "the fleet's check does not fail a sync while new pods start", summary(withCheck.first));
+    const builtIn = await readyBeforeSwitch('sim-floor-builtin', undefined);
+    check(builtIn.first.phase === 'Succeeded' && builtIn.switched && builtIn.ready < 3,
+      "with Argo CD's built-in autoscaler check alone, the next wave goes ahead before the floor is met (what the fleet's check is for)", `${builtIn.ready} Ready`);
+
     const errors = sim.standInErrors();
     if (errors.length) { console.log(`stand-in errors: ${errors.join('; ')}`); }
   } finally {
