@@ -126,7 +126,7 @@ async function main() {
     /** One sync of a rendered state, with the live Services watched throughout. */
     const syncStep = async (name, { to, timeoutSeconds = 90 } = {}) => {
       const watch = sim.watchEndpoints({ namespace: NAMESPACE, services: live, intervalMs: 200 });
-      const result = await sim.sync({ dir: rendered[name].dir, namespace: NAMESPACE, name: SYSTEM, prune: true, timeoutSeconds, waveDelaySeconds: 0, settleSeconds: 20 });
+      const result = await sim.sync({ dir: rendered[name].dir, namespace: NAMESPACE, name: SYSTEM, prune: true, timeoutSeconds, waveDelaySeconds: 0, settleSeconds: 20, healthLua: healthLuaFile(tmp) });
       await new Promise(r => setTimeout(r, 1000)); // one more second of samples after the sync
       const samples = await watch.stop();
       return { result, samples, figures: measure(result, samples, live, to) };
