@@ -6,12 +6,17 @@
 # Only Go modules (from the module proxy, checked against go.sum) and Debian packages are
 # fetched. A tool is rebuilt when its module's go.mod or go.sum changes.
 #
-#   tools/build.sh            build what is missing, print the bin folder
+#   tools/build.sh            build what is missing, print this checkout's bin folder
+#
+# The bin folder is one per checkout (links/<hash of its path>/, links to the keyed builds), so
+# two checkouts on one machine with different pins never run each other's tools.
 #   FLEET_TOOLS_DIR=/x tools/build.sh   cache somewhere else
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tools_dir="${FLEET_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fleet-manifests/tools}"
 mkdir -p "$tools_dir"
+bin_dir="$tools_dir/links/$(printf '%s' "$root" | sha256sum | cut -c1-12)"
+mkdir -p "$bin_dir"
 export GOFLAGS="${GOFLAGS:-} -trimpath"
 export GOTOOLCHAIN=local
 
@@ -36,7 +41,7 @@ build() {
     mv "$target.tmp.$$" "$target"
     log "built $out in $((SECONDS - start)) s"
   fi
-  ln -sfn "$(basename "$target")" "$tools_dir/$out"
+  ln -sfn "../../$(basename "$target")" "$bin_dir/$out"
 }
 
 build etcd etcd .
@@ -68,5 +73,5 @@ if ! command -v promtool >/dev/null; then
     exit 1
   fi
 fi
-ln -sfn "$(command -v promtool)" "$tools_dir/promtool"
-echo "$tools_dir"
+ln -sfn "$(command -v promtool)" "$bin_dir/promtool"
+echo "$bin_dir"

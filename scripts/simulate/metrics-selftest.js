@@ -7,6 +7,7 @@
 //
 //   node scripts/simulate/metrics-selftest.js [--keep]
 'use strict';
+const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -14,7 +15,8 @@ const { startControlPlane, stopAll, run } = require('../verify/control-plane');
 const { startMetricsApis } = require('./metrics-apis');
 
 const VERSION = '1.37';
-const bin = process.env.FLEET_TOOLS_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'fleet-manifests', 'tools');
+// This checkout's tools (tools/build.sh builds what is missing and prints their folder).
+const bin = execFileSync(path.join(__dirname, '..', '..', 'tools', 'build.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 const keep = process.argv.includes('--keep');
 
 const failures = [];
