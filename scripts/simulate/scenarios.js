@@ -22,21 +22,25 @@ const root = path.resolve(__dirname, '..', '..');
 const SYSTEM = 'songnodes';
 const NAMESPACE = 'songnodes';
 const FOLDER = `production/${SYSTEM}`;
+/** The second system the scenarios install, release and promote: AriaForge, whose datastores had claims. */
+const SECOND = { system: 'ariaforge', namespace: 'ariaforge', folder: 'production/ariaforge' };
 const argv = process.argv.slice(2);
 const option = name => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
 
-/** The blue/green services of the system, found in releases.json (never a hand-kept list). */
-function blueGreenServices(releases) {
-  return Object.entries(releases.production[SYSTEM]).filter(([, r]) => 'active' in r).map(([name]) => name);
+/** The blue/green services of a system, found in releases.json (never a hand-kept list). */
+function blueGreenServices(releases, system = SYSTEM) {
+  return Object.entries(releases.production[system]).filter(([, r]) => 'active' in r).map(([name]) => name);
 }
 
 /** The scenarios' own starting release state: every blue/green service live on blue, green warm. */
 function baseReleases() {
   const real = JSON.parse(fs.readFileSync(path.join(root, 'lib', 'environments', 'releases.json'), 'utf8'));
   const base = JSON.parse(JSON.stringify(real));
-  for (const name of blueGreenServices(real)) {
-    const repo = (real.production[SYSTEM][name].blue ?? real.production[SYSTEM][name].green).replace(/:[^:/]+$/, '');
-    base.production[SYSTEM][name] = { active: 'blue', blue: `${repo}:2.0.0`, green: `${repo}:2.0.1`, idle: 'warm' };
+  for (const system of [SYSTEM, SECOND.system]) {
+    for (const name of blueGreenServices(real, system)) {
+      const repo = (real.production[system][name].blue ?? real.production[system][name].green).replace(/:[^:/]+$/, '');
+      base.production[system][name] = { active: 'blue', blue: `${repo}:2.0.0`, green: `${repo}:2.0.1`, idle: 'warm' };
+    }
   }
   return base;
 }
@@ -44,14 +48,27 @@ function baseReleases() {
 /** The Argo CD health customizations the fleet relies on, written by render() (argocd-cm's Lua checks). */
 const healthLuaFile = tmp => path.join(tmp, 'argocd-health-lua.json');
 
-/** Renders production/songnodes at each release state, in one process; returns the folders. */
+/** Renders production/songnodes (or a step's `folder`) at each release state, in one process; returns the folders. */
 function render(tmp, steps) {
-  const jobs = steps.map((s, i) => ({ releases: s.releases, promote: s.promote, folder: FOLDER, outdir: path.join(tmp, `render-${i}-${s.name}`) }));
+  const jobs = steps.map((s, i) => ({ releases: s.releases, promote: s.promote, folder: s.folder ?? FOLDER, outdir: path.join(tmp, `render-${i}-${s.name}`) }));
   const file = path.join(tmp, `render-jobs-${Date.now()}.json`);
   fs.writeFileSync(file, JSON.stringify(jobs));
   const out = execFileSync(process.execPath, [path.join(root, 'scripts', 'run-app.js'), 'scripts/simulate/render.ts', file, healthLuaFile(tmp)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
   const releases = JSON.parse(out);
   return jobs.map((j, i) => ({ dir: j.outdir, releases: releases[i] }));
+}
+
+/** AriaForge's states: installed on blue, green released, promoted with its serving count. */
+function secondSteps(base, target) {
+  const services = blueGreenServices(base, SECOND.system);
+  const released = JSON.parse(JSON.stringify(base));
+  for (const s of services) { released.production[SECOND.system][s].green = released.production[SECOND.system][s].green.replace(/:[^:/]+$/, ':2.0.2'); }
+  const at = s => target(s).replace(`/${SYSTEM}/`, `/${SECOND.system}/`);
+  return [
+    { name: 'ariaforge-install', releases: base, folder: SECOND.folder },
+    { name: 'ariaforge-release', releases: released, folder: SECOND.folder },
+    { name: 'ariaforge-promote', releases: released, folder: SECOND.folder, promote: services.map(s => ({ target: at(s), serving: 3 })) },
+  ];
 }
 
 const colorsOf = sample => Object.keys(sample.colors).filter(c => sample.colors[c] > 0).sort();
@@ -106,6 +123,7 @@ async function main() {
     { name: 'idle-down', releases: set(released, sys => { for (const s of services) { sys[s].idle = 'scaled-down'; } }) },
     { name: 'broken-release', releases: broken },
     { name: 'broken-install', releases: broken },
+    ...secondSteps(base, target),
   ];
   const renderStarted = Date.now();
   const rendered = Object.fromEntries(render(tmp, steps).map((r, i) => [steps[i].name, r]));
@@ -118,18 +136,18 @@ async function main() {
   try {
     // The CRDs the system uses, as verify installs them.
     const crdDir = path.resolve(root, process.env.FLEET_CRDS || '../shared/crds');
-    const crds = crdsFor(crdDir, readEnvironment('production').filter(f => f.rel.startsWith(`dist/${FOLDER}/`)));
+    const crds = crdsFor(crdDir, readEnvironment('production').filter(f => [FOLDER, SECOND.folder].some(d => f.rel.startsWith(`dist/${d}/`))));
     await sim.kubectl(['apply', '--server-side', ...[...crds.values()].flatMap(f => ['-f', f])]);
     await sim.kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...[...crds.keys()].map(n => `crd/${n}`)]);
 
     const live = services;
     /** One sync of a rendered state, with the live Services watched throughout. */
-    const syncStep = async (name, { to, timeoutSeconds = 90 } = {}) => {
-      const watch = sim.watchEndpoints({ namespace: NAMESPACE, services: live, intervalMs: 200 });
-      const result = await sim.sync({ dir: rendered[name].dir, namespace: NAMESPACE, name: SYSTEM, prune: true, timeoutSeconds, waveDelaySeconds: 0, settleSeconds: 20, healthLua: healthLuaFile(tmp) });
+    const syncStep = async (name, { to, timeoutSeconds = 90, system = SYSTEM, namespace = NAMESPACE, watched = live } = {}) => {
+      const watch = sim.watchEndpoints({ namespace, services: watched, intervalMs: 200 });
+      const result = await sim.sync({ dir: rendered[name].dir, namespace, name: system, prune: true, timeoutSeconds, waveDelaySeconds: 0, settleSeconds: 20, healthLua: healthLuaFile(tmp) });
       await new Promise(r => setTimeout(r, 1000)); // one more second of samples after the sync
       const samples = await watch.stop();
-      return { result, samples, figures: measure(result, samples, live, to) };
+      return { result, samples, figures: measure(result, samples, watched, to) };
     };
     const record = (scenario, step, figures, extra = {}) => {
       report.scenarios.push({ scenario, step, ...figures, ...extra });
@@ -256,6 +274,27 @@ async function main() {
       for (const s of live) {
         const end = e2.samples.filter(x => x.service === s).pop();
         check('e', end?.ready.length > 0 && colorsOf(end).join() === 'blue', `${s} does not serve blue after a first install with a broken green: ${JSON.stringify(end?.colors)}`);
+      }
+    }
+
+    // h. A second system, production/ariaforge: first install, release to the idle color, promote.
+    if (want('h')) {
+      const second = blueGreenServices(base, SECOND.system);
+      const opts = { system: SECOND.system, namespace: SECOND.namespace, watched: second };
+      const h1 = await syncStep('ariaforge-install', opts);
+      record('h ariaforge', 'first install', h1.figures);
+      check('h', h1.result.phase === 'Succeeded', `first install: sync ${h1.result.phase}: ${h1.result.message}`);
+      const sick = h1.result.resources.filter(r => r.health && r.health !== 'Healthy').map(r => `${r.kind}/${r.name} ${r.health} ${r.healthMessage ?? ''}`);
+      check('h', sick.length === 0, `not Healthy after the first install: ${sick.join('; ')}`);
+      const h2 = await syncStep('ariaforge-release', opts);
+      record('h ariaforge', 'release', h2.figures);
+      check('h', h2.result.phase === 'Succeeded', `release: sync ${h2.result.phase}: ${h2.result.message}`);
+      const h3 = await syncStep('ariaforge-promote', { ...opts, to: 'green' });
+      record('h ariaforge', 'promote', h3.figures);
+      check('h', h3.result.phase === 'Succeeded' && h3.figures.switchSeconds !== undefined, `promote: sync ${h3.result.phase}: ${h3.result.message}`);
+      for (const s of second) {
+        check('h', h1.samples.filter(x => x.service === s).pop()?.ready.length > 0, `${s} has no ready endpoints after the first install`);
+        check('h', h3.figures.minReady[s] > 0, `${s} had no ready live endpoint during the promote`);
       }
     }
   } finally {
