@@ -10,8 +10,13 @@ import { Environment } from '../environments/environment';
 
 /** A port in a NetworkPolicy rule. */
 export interface PolicyPort {
-  /** Port number. */
+  /** Port number (the first of a range when `endPort` is given). */
   readonly port: number;
+  /**
+   * Last port of a range, e.g. RabbitMQ's CLI tools on 35672-35682.
+   * @default - the single port `port`
+   */
+  readonly endPort?: number;
   /**
    * Protocol.
    * @default 'TCP'
@@ -107,7 +112,11 @@ export class ServiceNetworkPolicy extends Construct {
         .sort((a, b) => byCodeUnit(a.key, b.key))
         .map(r => ({
           ...(r.peers.length ? { [rules === this.ingress ? 'from' : 'to']: r.peers } : {}),
-          ports: r.ports.map(p => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? 'TCP' })),
+          ports: r.ports.map(p => ({
+            port: k8s.IntOrString.fromNumber(p.port),
+            ...(p.endPort !== undefined ? { endPort: p.endPort } : {}),
+            protocol: p.protocol ?? 'TCP',
+          })),
         })),
     });
     this.policy = new k8s.KubeNetworkPolicy(this, 'Resource', {

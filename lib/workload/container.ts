@@ -178,7 +178,8 @@ export interface ContainerSpecProps {
 
 const DEFAULT_EPHEMERAL = { requests: '128Mi', limits: '1Gi' };
 
-function checkResources(scope: IConstruct, resources: ResourceSpec | undefined): void {
+/** Checks requests and limits: both given for cpu and memory, valid quantities, each limit at least its request. */
+export function checkResources(scope: IConstruct, resources: ResourceSpec | undefined): void {
   if (!resources || !resources.requests || !resources.limits) {
     fail(scope, 'resources are missing', 'set resources.requests and resources.limits for cpu and memory');
   }

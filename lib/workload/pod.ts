@@ -40,15 +40,18 @@ export function renderPodSpec(opts: PodSpecOptions): k8s.PodSpec {
     },
     ...(opts.restartPolicy ? { restartPolicy: opts.restartPolicy } : {}),
     terminationGracePeriodSeconds: opts.terminationGracePeriodSeconds ?? 30,
-    ...(spread ? {
-      topologySpreadConstraints: [
-        // Never two replicas on one node while another node has room: a node loss takes one pod.
-        { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: spread } },
-        // Prefer spreading across zones, but a single-zone cluster still schedules.
-        { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: spread } },
-      ],
-    } : {}),
+    ...(spread ? { topologySpreadConstraints: spreadConstraints(spread) } : {}),
     containers: opts.containers.map(c => c.container),
     volumes: opts.containers.flatMap(c => c.volumes),
   };
+}
+
+/** Spreads the pods matching `selector` across nodes (strictly) and zones (when possible). */
+export function spreadConstraints(selector: Record<string, string>): k8s.TopologySpreadConstraint[] {
+  return [
+    // Never two replicas on one node while another node has room: a node loss takes one pod.
+    { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector } },
+    // Prefer spreading across zones, but a single-zone cluster still schedules.
+    { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
+  ];
 }
