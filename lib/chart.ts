@@ -118,6 +118,8 @@ function checkNamespaceIsOurs(chart: SystemChart, env: Environment, system: stri
     [env.settings.gitops.namespace]: 'Argo CD',
     [env.settings.ingressControllerNamespace]: 'the ingress controller',
     [env.settings.monitoringNamespace]: 'monitoring',
+    [env.settings.datastoreOperators.rabbitmqNamespace]: 'the RabbitMQ operator',
+    [env.settings.datastoreOperators.redisNamespace]: 'the Redis operator',
   };
   if (platform[namespace]) {
     fail(chart, `namespace "${namespace}" is where ${platform[namespace]} runs in ${env.name}`,

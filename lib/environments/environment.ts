@@ -50,6 +50,14 @@ export interface SecretStoreSettings {
   readonly refreshInterval: string;
 }
 
+/** Namespaces the datastore operators run in: each datastore's NetworkPolicy admits its operator. */
+export interface DatastoreOperatorSettings {
+  /** RabbitMQ Cluster Operator; it calls each node's management API (15672) for status and quorum checks. */
+  readonly rabbitmqNamespace: string;
+  /** OT-CONTAINER-KIT redis-operator; it connects to Redis (6379) and Sentinel (26379) to set up replication. */
+  readonly redisNamespace: string;
+}
+
 /** What differs between dev, staging and production for every system. */
 export interface EnvironmentSettings {
   /** dev, staging or production. */
@@ -80,6 +88,8 @@ export interface EnvironmentSettings {
   readonly gitops: GitOpsSettings;
   /** The secret manager and store every ExternalSecret reads from. */
   readonly secretStore: SecretStoreSettings;
+  /** Where the datastore operators run (RabbitMQ, Redis). */
+  readonly datastoreOperators: DatastoreOperatorSettings;
 }
 
 /** One environment; constructs find it with {@link Environment.of}. */
@@ -135,6 +145,8 @@ function checkSettings(settings: EnvironmentSettings): void {
     ['monitoringNamespace', settings.monitoringNamespace],
     ['ingressControllerNamespace', settings.ingressControllerNamespace],
     ['gitops.namespace', settings.gitops.namespace],
+    ['datastoreOperators.rabbitmqNamespace', settings.datastoreOperators.rabbitmqNamespace],
+    ['datastoreOperators.redisNamespace', settings.datastoreOperators.redisNamespace],
   ];
   for (const [key, namespace] of namespaces) {
     if (!isDnsLabel(namespace)) {

@@ -3,11 +3,15 @@ import { EnvironmentSettings, EnvironmentName, PerEnvironment, SecretStoreSettin
 /** The repository Argo CD reads the rendered manifests from. */
 export const GITOPS_REPO_URL = 'https://github.com/fleet-platform/fleet-manifests.git';
 
+/** The upstream install namespaces of the RabbitMQ Cluster Operator and the OT-CONTAINER-KIT redis-operator. */
+const datastoreOperators = { rabbitmqNamespace: 'rabbitmq-system', redisNamespace: 'ot-operators' };
+
 const shared = {
   ingressClassName: 'nginx',
   ingressControllerNamespace: 'ingress-nginx',
   monitoringNamespace: 'monitoring',
   prometheusSelector: { release: 'kube-prometheus-stack' },
+  datastoreOperators,
 };
 
 /** Each environment's secrets live in its own Google Cloud project's Secret Manager. */
