@@ -53,6 +53,21 @@ export interface MonitorProps extends ScrapeSpec {
   readonly podTargetLabels?: string[];
 }
 
+/**
+ * The interval and timeout of a scrape: the interval defaults to 30s, the timeout to 10s (or
+ * the interval when shorter) and may not exceed the interval.
+ */
+export function scrapeTiming(scope: Construct, spec: Pick<ScrapeSpec, 'interval' | 'scrapeTimeout'>): { interval: string; scrapeTimeout: string } {
+  const interval = spec.interval ?? '30s';
+  const intervalSeconds = parseDuration(scope, 'scrape interval', interval);
+  const scrapeTimeout = spec.scrapeTimeout ?? (intervalSeconds < 10 ? interval : '10s');
+  if (parseDuration(scope, 'scrape timeout', scrapeTimeout) > intervalSeconds) {
+    fail(scope, `scrapeTimeout ${scrapeTimeout} is longer than the interval ${interval}`,
+      `set scrapeTimeout to at most ${interval}`);
+  }
+  return { interval, scrapeTimeout };
+}
+
 /** A prometheus-operator ServiceMonitor for one workload's Services. */
 export class Monitor extends Construct {
   public readonly serviceMonitor: ServiceMonitor;
@@ -69,13 +84,7 @@ export class Monitor extends Construct {
     if (!path.startsWith('/')) {
       fail(this, `metrics path "${path}" does not start with "/"`, 'use an absolute path such as "/metrics"');
     }
-    const interval = props.interval ?? '30s';
-    const intervalSeconds = parseDuration(this, 'scrape interval', interval);
-    const scrapeTimeout = props.scrapeTimeout ?? (intervalSeconds < 10 ? interval : '10s');
-    if (parseDuration(this, 'scrape timeout', scrapeTimeout) > intervalSeconds) {
-      fail(this, `scrapeTimeout ${scrapeTimeout} is longer than the interval ${interval}`,
-        `set scrapeTimeout to at most ${interval}`);
-    }
+    const { interval, scrapeTimeout } = scrapeTiming(this, props);
     this.serviceMonitor = new ServiceMonitor(this, 'Resource', {
       metadata: namespacedMeta(this, props.name, { ...props.labels, ...env.settings.prometheusSelector }),
       spec: {
