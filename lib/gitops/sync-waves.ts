@@ -38,6 +38,10 @@ const BY_KIND: Record<string, SyncWave> = {
   PrometheusRule: SyncWave.CONFIG,
   Service: SyncWave.ADDRESSES,
   StatefulSet: SyncWave.ADDRESSES,
+  // Operator-run datastores, like the StatefulSets they replace.
+  RabbitmqCluster: SyncWave.ADDRESSES,
+  RedisReplication: SyncWave.ADDRESSES,
+  RedisSentinel: SyncWave.ADDRESSES,
   Ingress: SyncWave.TRAFFIC,
 };
 

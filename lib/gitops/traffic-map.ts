@@ -1,5 +1,6 @@
 import { LabelIndex } from '../core/selectors';
 import { AllowedFlow, PolicyPort } from '../network/network-policy';
+import { operatorPods } from '../datastores/operator-pods';
 import { podLabelsOf } from '../review/pod-spec';
 
 /** A NetworkPolicy as the traffic map reads it: whose pods, and the flows it allows. */
@@ -44,7 +45,7 @@ const TESTS_COLOR = 'fleet.dev/tests-color';
 const id = (prefix: string, name: string) => `${prefix}_${name.replace(/[^A-Za-z0-9]/g, '_')}`;
 const text = (s: string) => s.replace(/"/g, '#quot;');
 const cell = (s: string) => s.replace(/\|/g, '\\|');
-const ports = (ps: readonly PolicyPort[]) => ps.map(p => `${p.port}/${p.protocol ?? 'TCP'}`).join(', ');
+const ports = (ps: readonly PolicyPort[]) => ps.map(p => `${p.port}${p.endPort !== undefined ? `-${p.endPort}` : ''}/${p.protocol ?? 'TCP'}`).join(', ');
 
 /** "1 pod", "2 pods", "0 pods". */
 export function podCount(n: number): string {
@@ -61,17 +62,23 @@ export function podRange(min: number, max: number): string {
  * it ("5432, 6379/TCP"), protocols in first-seen order, ports in ascending order.
  */
 export function portLabel(ps: readonly PolicyPort[]): string {
-  const byProtocol = new Map<string, Set<number>>();
+  const byProtocol = new Map<string, Map<string, number>>();
   for (const p of ps) {
     const proto = p.protocol ?? 'TCP';
-    byProtocol.set(proto, (byProtocol.get(proto) ?? new Set()).add(p.port));
+    const text = p.endPort !== undefined ? `${p.port}-${p.endPort}` : String(p.port);
+    byProtocol.set(proto, (byProtocol.get(proto) ?? new Map()).set(text, p.port));
   }
-  return [...byProtocol].map(([proto, nums]) => `${[...nums].sort((a, b) => a - b).join(', ')}/${proto}`).join(' · ');
+  return [...byProtocol].map(([proto, texts]) => `${[...texts].sort((a, b) => a[1] - b[1]).map(([t]) => t).join(', ')}/${proto}`).join(' · ');
 }
 
 function podLabels(o: any): Record<string, string> {
-  return podLabelsOf(o) ?? {};
+  return podLabelsOf(o) ?? operatorPods(o)[0]?.labels ?? {};
 }
+
+/** A datastore an operator runs from a custom resource (a RabbitmqCluster, a RedisReplication...). */
+const isOperated = (o: any) => operatorPods(o).length > 0;
+/** Drawn as a cylinder: a StatefulSet or an operator-run datastore. */
+const isDatastore = (o: any) => o.kind === 'StatefulSet' || isOperated(o);
 
 function namespaceOf(peer: any): string | undefined {
   return peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
@@ -249,7 +256,7 @@ const shaped = (nid: string, open: string, close: string, lines: string[]): Node
  */
 export function trafficMap(input: TrafficMapInput): string {
   const { objects, policies, namespace } = input;
-  const workloads = objects.filter(o => WORKLOADS.has(o.kind));
+  const workloads = objects.filter(o => WORKLOADS.has(o.kind) || isOperated(o));
   // A blue/green service's per-color Services select the same pods as its live and preview
   // Services; only the smoke tests call them, so they are drawn as the tests' targets, not as nodes.
   const allServices = objects.filter(o => o.kind === 'Service');
@@ -272,6 +279,7 @@ export function trafficMap(input: TrafficMapInput): string {
     const hpa = hpaOf.get(w.metadata.name);
     if (hpa) { return podRange(hpa.spec.minReplicas ?? 1, hpa.spec.maxReplicas); }
     if (w.kind === 'Deployment' || w.kind === 'StatefulSet') { return podCount(w.spec.replicas ?? 1); }
+    if (isOperated(w)) { return podCount(operatorPods(w).reduce((n, p) => n + p.replicas, 0)); }
     return undefined;
   };
   // Short facts about a workload, for a node; the long ones go to the workloads table.
@@ -282,7 +290,7 @@ export function trafficMap(input: TrafficMapInput): string {
     if (isHook(w)) { return `Job · ${w.metadata.annotations[HOOK]} hook`; }
     return [w.kind, countOf(w)].filter(Boolean).join(' · ');
   };
-  const workloadNode = (w: any): Node => w.kind === 'StatefulSet'
+  const workloadNode = (w: any): Node => isDatastore(w)
     ? shaped(id('w', w.metadata.name), '[(', ')]', [w.metadata.name, facts(w)])
     : shaped(id('w', w.metadata.name), '[', ']', [w.metadata.name, facts(w)]);
 
@@ -295,7 +303,7 @@ export function trafficMap(input: TrafficMapInput): string {
       : ws.length === 1 ? facts(ws[0])
         : colors.length === ws.length ? `${ws[0].kind}s ${colors.join('/')}` : `${ws.length} workloads`;
     const nid = id('app', p.name);
-    return ws.length > 0 && ws.every(w => w.kind === 'StatefulSet')
+    return ws.length > 0 && ws.every(isDatastore)
       ? shaped(nid, '[(', ')]', [p.name, summary])
       : shaped(nid, '[', ']', [p.name, summary]);
   };
@@ -371,7 +379,7 @@ export function trafficMap(input: TrafficMapInput): string {
     return { node: shaped(id('ext', name), '[/', '/]', [`namespace ${name}`]), label: `namespace ${name}`, kind: 'namespace' };
   };
   const isStore = (peer: Peer) => peer.kind === 'cidr' || (peer.kind === 'group' && members.get(peer.policy!.name)!.length > 0
-    && members.get(peer.policy!.name)!.every(w => w.kind === 'StatefulSet'));
+    && members.get(peer.policy!.name)!.every(isDatastore));
   const pairs = new Map<string, { from: Peer; to: Peer; ports: PolicyPort[] }>();
   const seen = new Set<string>();
   for (const p of policies) {
@@ -453,7 +461,7 @@ export function trafficMap(input: TrafficMapInput): string {
     ...section('Between workloads', ['Calls from one of the system\'s workloads to another.'],
       between, 'No workload of the system calls another.'),
     ...section('To datastores and out of the namespace', [
-      'StatefulSets and external CIDRs (cylinders) and other namespaces that the workloads may reach.',
+      'StatefulSets, operator-run datastores and external CIDRs (cylinders) and other namespaces that the workloads may reach.',
     ], stores, 'No workload reaches a datastore or leaves the namespace.'),
     ...section('From the platform', [
       'Other namespaces that may reach the workloads: the ingress controller, Prometheus.',

@@ -1,6 +1,7 @@
 import { looksSecret } from '../config/secret-names';
 import { isValidLabelValue } from '../core/labels';
 import { LabelIndex, SelectorIndex, selects } from '../core/selectors';
+import { operatorPods } from '../datastores/operator-pods';
 import { kubeScoreIgnores } from './kube-score-ignore';
 import { schemaErrors } from './schema-validation';
 import { fieldSource, isKnownKind, unknownFields } from './unknown-fields';
@@ -57,6 +58,8 @@ class SystemIndex {
     }
     const t = podTemplate(o);
     if (t) { this.podList.push({ labels: t.metadata?.labels ?? {}, ports: (t.spec?.containers ?? []).flatMap((c: any) => c.ports ?? []) }); }
+    // Pods an operator creates from a custom resource are selected like any others.
+    for (const p of operatorPods(o)) { this.podList.push({ labels: p.labels, ports: [...p.ports] }); }
   }
 
   /** The object of `kind` named `name`, if rendered. */
@@ -274,6 +277,20 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
           if (!svc || !(svc.spec.ports ?? []).some((sp: any) => sp.port === b.port.number || sp.name === b.port.name)) {
             report('ingress-targets-service', `${rule.host}${p.path} routes to ${b.name}:${b.port.number ?? b.port.name}, which does not exist`, 'route to an existing Service port');
           }
+        }
+      }
+    }
+    for (const p of operatorPods(o)) {
+      if (system.selecting('NetworkPolicy', p.labels).length === 0) {
+        report('pod-networkpolicy', 'no NetworkPolicy selects the pods its operator creates', 'give the datastore a NetworkPolicy');
+      }
+    }
+    if (o.kind === 'PodMonitor') {
+      const pods = system.pods(o.spec.selector?.matchLabels);
+      if (pods.length === 0) { report('podmonitor-selects', 'selects no pods', 'fix the selector'); }
+      for (const ep of o.spec.podMetricsEndpoints ?? []) {
+        if (ep.port !== undefined && !pods.every(p => p.ports.some((cp: any) => cp.name === ep.port))) {
+          report('podmonitor-port', `endpoint port "${ep.port}" is not a named container port of every selected pod`, 'name the container port');
         }
       }
     }
