@@ -2,6 +2,7 @@
 // network openings concern production and staging (dev is open by design to try things);
 // removals that lose pods or data, and immutable fields, concern every environment.
 import type { ManifestTree, ObjectChange, RiskFlag } from './manifest-diff';
+import { datastoreRisks } from './datastore-risks';
 import { show } from './object-diff';
 import { describePeer, describePolicyPort } from './peers';
 import { containersOf, podLabelsOf, podSpecOf, selects } from './pod-spec';
@@ -20,7 +21,9 @@ const ROUTES = new Set(['Ingress', 'HTTPRoute', 'GRPCRoute']);
  *   Ingress or HTTPRoute removed or a host removed from one, a cpu or memory limit lowered or
  *   newly set, a PodDisruptionBudget loosened or removed (unless its pods go too), a Service
  *   port removed or renumbered or its targetPort changed, a probe removed or loosened, a
- *   Secret or ConfigMap reference changed, added or dropped.
+ *   Secret or ConfigMap reference changed, added or dropped;
+ * - operator-run datastores (lib/review/datastore-risks.ts): removed anywhere; fewer nodes or
+ *   smaller volumes in production.
  */
 export function riskyChanges(changes: readonly ObjectChange[], before: ManifestTree, after: ManifestTree): RiskFlag[] {
   const flags: RiskFlag[] = [];
@@ -31,6 +34,7 @@ export function riskyChanges(changes: readonly ObjectChange[], before: ManifestT
     const fenced = production || env === 'staging';
     const [b, a] = [before.get(c.path), after.get(c.path)];
     const flag = (reason: string) => flags.push({ dir: c.dir, object: c.object, reason });
+    datastoreRisks(kind, c.change, b, a, production).forEach(flag);
     if (c.change === 'removed') {
       if (WORKLOADS.has(kind)) { flag('removed: its pods will be deleted'); }
       if (kind === 'PersistentVolumeClaim') { flag('removed: the volume and its data may be deleted'); }
