@@ -79,14 +79,21 @@ describe('promtool unit tests in test/alerts/ cover every alert', () => {
 });
 
 describe('alert expressions in dist/', () => {
-  /** Jobs Prometheus will have: a ServiceMonitor's job is the name of each Service it selects. */
+  /**
+   * Jobs Prometheus will have: a ServiceMonitor's job is the name of each Service it selects; a
+   * PodMonitor's is the value of its jobLabel on the pods (the pods of operator-run datastores
+   * are not in dist/, but the selector fixes the value), else `<namespace>/<name>`.
+   */
   function scrapeJobs(env: string, system: string): string[] {
     const services = objectsOf(env, system, 'service');
-    return objectsOf(env, system, 'servicemonitor').flatMap(m => services
+    const byService = objectsOf(env, system, 'servicemonitor').flatMap(m => services
       .filter(s => Object.entries(m.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels?.[k] === v))
       // The label selector's DoesNotExist expressions (a blue/green service's color Services are not scraped).
       .filter(s => (m.spec.selector.matchExpressions ?? []).every((e: any) => e.operator !== 'DoesNotExist' || s.metadata.labels?.[e.key] === undefined))
-      .map(s => s.metadata.name)).sort();
+      .map(s => s.metadata.name));
+    const byPod = objectsOf(env, system, 'podmonitor')
+      .map(m => m.spec.selector.matchLabels?.[m.spec.jobLabel] ?? `${m.metadata.namespace}/${m.metadata.name}`);
+    return [...byService, ...byPod].sort();
   }
 
   test.each(ENVS.flatMap(env => systemsWithRules(env).map(s => [env, s])))('%s/%s: every job an alert names is scraped', (env, system) => {

@@ -140,17 +140,17 @@ describe('Song Nodes (documents 000 and 003) in production', () => {
     documented('003', 'data-transformer replicas and limits', [replicas('data-transformer'), res('Deployment', 'data-transformer')], [4, { cpu: '2', memory: '2Gi' }]);
     documented('003', 'rest-api replicas and limits', [replicas('rest-api'), res('Deployment', 'rest-api')], [3, { cpu: '1500m', memory: '1536Mi' }]);
     documented('000', 'postgres limits', res('StatefulSet', 'postgres'), { cpu: '4', memory: '6Gi' });
-    documented('000', 'redis memory limit', res('StatefulSet', 'redis').memory, '2Gi');
-    expect(container(get(dir, 'StatefulSet', 'redis')).args[0]).toMatch(/--maxclients 10000 --tcp-keepalive 60/);
-    expect(res('StatefulSet', 'rabbitmq')).toMatchObject({ cpu: '2', memory: '2Gi' });
     expect(get(dir, 'ServiceMonitor', 'postgres').spec.endpoints[0].port).toBe('metrics');
-    expect(get(dir, 'ServiceMonitor', 'redis').spec.endpoints[0].port).toBe('metrics');
   });
   test('only the services that use a datastore reach it', () => {
     const clients = (store: string) => get(dir, 'NetworkPolicy', store).spec.ingress
       .flatMap((r: any) => r.from).map((p: any) => p.podSelector?.matchLabels['app.kubernetes.io/name'] ?? p.namespaceSelector.matchLabels['kubernetes.io/metadata.name']).sort();
     expect(clients('postgres')).toEqual(['backend-api', 'data-transformer', 'graph-api', 'health-monitor', 'monitoring', 'rest-api', 'websocket']);
-    expect(clients('rabbitmq')).toEqual(['data-transformer', 'health-monitor', 'monitoring', 'scraper-1001tracklists']);
+    // Its own nodes, the operator and Prometheus besides the clients.
+    expect(clients('rabbitmq')).toEqual(['data-transformer', 'health-monitor', 'monitoring', 'rabbitmq', 'rabbitmq-system', 'scraper-1001tracklists']);
+    const redisClients = get(dir, 'NetworkPolicy', 'redis').spec.ingress.filter((r: any) => r.ports.some((p: any) => p.port === 6379))
+      .flatMap((r: any) => r.from).map((p: any) => p.podSelector?.matchLabels['app.kubernetes.io/name'] ?? p.podSelector?.matchLabels.app ?? p.namespaceSelector.matchLabels['kubernetes.io/metadata.name']).sort();
+    expect(redisClients).toEqual(['backend-api', 'data-transformer', 'graph-api', 'health-monitor', 'ot-operators', 'redis', 'redis-sentinel', 'rest-api', 'scraper-1001tracklists', 'websocket']);
   });
   test('PrometheusRule: every critical and warning alert of the document', () => {
     const rules = get(dir, 'PrometheusRule', 'songnodes-alerts').spec.groups.flatMap((g: any) => g.rules);
@@ -187,7 +187,7 @@ describe('AriaForge (document 002) in production', () => {
     documented('002', 'backend HPA min/max replicas in production', [h.minReplicas, h.maxReplicas], [3, 10]);
     expect(get(dir, 'ServiceMonitor', 'backend').spec.endpoints[0].interval).toBe('5s');
   });
-  test('postgres StatefulSet, no HPA on it, redis with a volume', () => {
+  test('postgres StatefulSet, no HPA on it', () => {
     const pg = get(dir, 'StatefulSet', 'postgres');
     expect(pg.spec.serviceName).toBe('postgres');
     expect(get(dir, 'Service', 'postgres').spec.clusterIP).toBe('None');
@@ -195,9 +195,6 @@ describe('AriaForge (document 002) in production', () => {
     expect(container(pg).resources).toMatchObject({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } });
     expect(container(pg).env).toContainEqual({ name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'ariaforge-secrets', key: 'DB_PASSWORD' } } });
     expect(objects.some(o => o.dir === dir && o.kind === 'HorizontalPodAutoscaler' && o.spec.scaleTargetRef.kind === 'StatefulSet')).toBe(false);
-    const redis = get(dir, 'StatefulSet', 'redis');
-    expect(container(redis).resources).toMatchObject({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '200m', memory: '512Mi' } });
-    expect(redis.spec.volumeClaimTemplates).toHaveLength(1);
   });
   test('nightly backup CronJob', () => {
     const cj = get(dir, 'CronJob', 'postgres-backup').spec;
@@ -221,6 +218,57 @@ describe('AriaForge (document 002) in production', () => {
     expect(i.spec.rules.map((r: any) => [r.host, r.http.paths[0].backend.service.name])).toEqual([
       ['api.ariaforge.com', 'backend'], ['ariaforge.com', 'frontend'],
     ]);
+  });
+});
+
+describe('RabbitMQ and Redis on their operators (documents 000, 002 and 003)', () => {
+  const redisConf = (dir: string) => Object.fromEntries((get(dir, 'ConfigMap', 'redis-config').data['redis-additional.conf'] as string)
+    .trim().split('\n').map(l => l.split(' ') as [string, string]));
+  const envOf = (c: any) => Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? `${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`]));
+
+  test('Song Nodes RabbitMQ: three nodes of 2 CPU / 2 GB, watermark 0.8 in its config, 20Gi each', () => {
+    const mq = get('production/songnodes', 'RabbitmqCluster', 'rabbitmq').spec;
+    documented('000', 'RabbitMQ nodes in production (HA)', mq.replicas, 3);
+    documented('003', 'RabbitMQ resources', mq.resources, { requests: { cpu: '2', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } });
+    documented('003', 'RabbitMQ memory high watermark', mq.rabbitmq.additionalConfig, 'vm_memory_high_watermark.relative = 0.8');
+    expect(mq.persistence.storage).toBe('20Gi');
+    expect(get('staging/songnodes', 'RabbitmqCluster', 'rabbitmq').spec.replicas).toBe(3);
+    expect(get('dev/songnodes', 'RabbitmqCluster', 'rabbitmq').spec.replicas).toBe(1);
+  });
+
+  test('Song Nodes Redis: three nodes of 2 CPU / 2 GB with Sentinel, maxclients 10000, tcp-keepalive 60', () => {
+    const dir = 'production/songnodes';
+    const redis = get(dir, 'RedisReplication', 'redis').spec;
+    documented('000', 'Redis nodes in production (Sentinel failover)', [redis.clusterSize, get(dir, 'RedisSentinel', 'redis').spec.clusterSize], [3, 3]);
+    documented('003', 'Redis resources', redis.kubernetesConfig.resources, { requests: { cpu: '2', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } });
+    const conf = redisConf(dir);
+    documented('003', 'Redis maxclients and tcp-keepalive', [conf.maxclients, conf['tcp-keepalive']], ['10000', '60']);
+    expect([conf.maxmemory, conf['maxmemory-policy']]).toEqual(['1800mb', 'allkeys-lru']);
+    expect(redis.redisConfig.additionalRedisConfig).toBe('redis-config');
+    expect(redis.kubernetesConfig.redisSecret).toEqual({ name: 'songnodes-secrets', key: 'REDIS_PASSWORD' });
+    expect(get('dev/songnodes', 'RedisReplication', 'redis').spec.clusterSize).toBe(1);
+    expect(objects.some(o => o.dir === 'dev/songnodes' && o.kind === 'RedisSentinel')).toBe(false);
+  });
+
+  test('AriaForge Redis: its resources, no eviction, append-only, Sentinel in production', () => {
+    const dir = 'production/ariaforge';
+    const redis = get(dir, 'RedisReplication', 'redis').spec;
+    documented('002', 'redis requests and limits', redis.kubernetesConfig.resources, { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '200m', memory: '512Mi' } });
+    expect([redis.clusterSize, get(dir, 'RedisSentinel', 'redis').spec.clusterSize]).toEqual([3, 3]);
+    const conf = redisConf(dir);
+    expect([conf.appendonly, conf['maxmemory-policy'], conf.maxmemory]).toEqual(['yes', 'noeviction', '400mb']);
+    expect(get(dir, 'ConfigMap', 'ariaforge-config').data.REDIS_URL).toBe('redis://redis-master:6379');
+  });
+
+  test('clients read hosts from the operators\' Services and credentials from their Secrets', () => {
+    const dir = 'production/songnodes';
+    const transformer = envOf(container(get(dir, 'Deployment', 'data-transformer')));
+    expect(transformer).toMatchObject({
+      RABBITMQ_HOST: 'rabbitmq', RABBITMQ_PORT: '5672',
+      RABBITMQ_USER: 'rabbitmq-default-user/username', RABBITMQ_PASSWORD: 'rabbitmq-default-user/password',
+      REDIS_HOST: 'redis-master', REDIS_PORT: '6379', REDIS_PASSWORD: 'songnodes-secrets/REDIS_PASSWORD',
+    });
+    expect(envOf(container(live(dir, 'Deployment', 'backend-api')))).toMatchObject({ REDIS_HOST: 'redis-master', REDIS_PASSWORD: 'songnodes-secrets/REDIS_PASSWORD' });
   });
 });
 

@@ -3,6 +3,7 @@ import { BackupJob } from '../backup/backup-job';
 import { SystemChart } from '../chart';
 import { AppConfig } from '../config/app-config';
 import { SecretReference } from '../config/secret-reference';
+import { RedisReplication } from '../datastores/redis-replication';
 import { Environment, PerEnvironment } from '../environments/environment';
 import { imageOf, releaseOf } from '../environments/releases';
 import { WebIngress } from '../ingress/web-ingress';
@@ -41,17 +42,16 @@ export function ariaforge(scope: Construct, env: Environment): SystemChart {
     dataVolume: { size: '100Gi', mountPath: '/var/lib/postgresql/data' },
   });
 
-  const redis = new StatefulService(chart, 'redis', {
-    component: 'cache',
+  // Streams the backend must not lose: no eviction, append-only (the operator's persistence).
+  const redis = new RedisReplication(chart, 'redis', {
     image: imageOf(chart, system, 'redis'),
-    ports: [{ name: 'redis', containerPort: 6379 }],
+    sentinelImage: imageOf(chart, system, 'redis-sentinel'),
+    exporterImage: imageOf(chart, system, 'redis-exporter'),
+    replicas: env.pick({ dev: 1, staging: 3, production: 3 }),
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '200m', memory: '512Mi' } },
-    args: ['redis-server', '--appendonly', 'yes', '--dir', '/data', '--maxmemory', '400mb', '--maxmemory-policy', 'noeviction'],
-    probes: {
-      readiness: { exec: ['redis-cli', 'ping'], periodSeconds: 10 },
-      liveness: { tcp: true, port: 'redis', periodSeconds: 20 },
-    },
-    dataVolume: { size: '10Gi', mountPath: '/data' },
+    storage: '10Gi',
+    maxMemory: '400Mi',
+    maxMemoryPolicy: 'noeviction',
   });
 
   const config = new AppConfig(chart, 'config', {
@@ -59,7 +59,7 @@ export function ariaforge(scope: Construct, env: Environment): SystemChart {
     data: {
       // The password is not in the URL: the app reads DB_PASSWORD from the Secret.
       DATABASE_URL: 'postgresql://ariaforge@postgres:5432/ariaforge',
-      REDIS_URL: 'redis://redis:6379',
+      REDIS_URL: redis.connection.url,
       ENVIRONMENT: env.name,
       LOG_LEVEL: env.name === 'production' ? 'INFO' : 'DEBUG',
     },

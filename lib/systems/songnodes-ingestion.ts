@@ -1,5 +1,7 @@
 import { SystemChart } from '../chart';
-import { SecretReference } from '../config/secret-reference';
+import { SecretKeyReference, SecretReference } from '../config/secret-reference';
+import { RabbitmqCluster } from '../datastores/rabbitmq-cluster';
+import { RedisReplication } from '../datastores/redis-replication';
 import { Environment, PerEnvironment } from '../environments/environment';
 import { imageOf } from '../environments/releases';
 import { connect, PRIVATE_RANGES } from '../network/network-policy';
@@ -23,12 +25,28 @@ export const INGESTION_REPLICAS: PerEnvironment<{ scraper: number; transformer: 
   production: { scraper: 4, transformer: 4, restApi: 3 },
 };
 
+/**
+ * Nodes of the message queue and the cache: a RabbitMQ majority and Redis with Sentinel
+ * failover (document 000) where highly available; single nodes in dev.
+ */
+export const QUEUE_REPLICAS: PerEnvironment<{ rabbitmq: number; redis: number }> = {
+  dev: { rabbitmq: 1, redis: 1 },
+  staging: { rabbitmq: 3, redis: 3 },
+  production: { rabbitmq: 3, redis: 3 },
+};
+
 /** The datastores and API of the pipeline, for the web tier to connect to. */
 export interface IngestionPipeline {
   readonly postgres: StatefulService;
-  readonly redis: StatefulService;
-  readonly rabbitmq: StatefulService;
+  readonly redis: RedisReplication;
+  readonly rabbitmq: RabbitmqCluster;
   readonly restApi: Microservice;
+}
+
+/** REDIS_HOST, REDIS_PORT and REDIS_PASSWORD, as Song Nodes' services read them, from Redis's connection info. */
+export function redisClientEnv(redis: RedisReplication): { env: Record<string, string>; secretEnv: Record<string, SecretKeyReference> } {
+  const c = redis.connection;
+  return { env: { REDIS_HOST: c.host, REDIS_PORT: String(c.port) }, secretEnv: c.password ? { REDIS_PASSWORD: c.password } : {} };
 }
 
 /**
@@ -67,54 +85,42 @@ export function songnodesIngestion(chart: SystemChart, env: Environment): Ingest
     },
   });
 
-  const redis = new StatefulService(chart, 'redis', {
-    component: 'cache',
+  const queues = env.pick(QUEUE_REPLICAS);
+  const redis = new RedisReplication(chart, 'redis', {
     image: imageOf(chart, system, 'redis'),
-    ports: [{ name: 'redis', containerPort: 6379 }],
+    sentinelImage: imageOf(chart, system, 'redis-sentinel'),
+    exporterImage: imageOf(chart, system, 'redis-exporter'),
+    replicas: queues.redis,
     resources: guaranteed('2', '2Gi'),
-    command: ['/bin/sh', '-c'],
-    // The password comes from the Secret at start-up; it never appears in the manifest.
-    args: ['exec redis-server --requirepass "$REDIS_PASSWORD" --maxclients 10000 --tcp-keepalive 60 --maxmemory 1800mb --maxmemory-policy allkeys-lru --appendonly yes --dir /data'],
-    secretEnv: { REDIS_PASSWORD: secrets.key('REDIS_PASSWORD') },
-    probes: {
-      readiness: { exec: ['/bin/sh', '-c', 'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping | grep -q PONG'], periodSeconds: 10 },
-      liveness: { tcp: true, port: 'redis', periodSeconds: 20 },
-    },
-    dataVolume: { size: '10Gi', mountPath: '/data' },
-    exporter: {
-      image: imageOf(chart, system, 'redis-exporter'),
-      port: 9121,
-      resources: exporterResources,
-      env: { REDIS_ADDR: 'redis://localhost:6379' },
-      secretEnv: { REDIS_PASSWORD: secrets.key('REDIS_PASSWORD') },
-      scrape: { interval: '15s' },
-    },
+    storage: '10Gi',
+    // Document 003: 10K client connections, keepalive 60 s; evict least recently used at 1800 MiB.
+    maxMemory: '1800Mi',
+    maxMemoryPolicy: 'allkeys-lru',
+    maxClients: 10000,
+    tcpKeepaliveSeconds: 60,
+    password: secrets.key('REDIS_PASSWORD'),
+    exporterResources,
+    scrapeInterval: '15s',
   });
 
-  const rabbitmq = new StatefulService(chart, 'rabbitmq', {
-    component: 'message-queue',
+  const rabbitmq = new RabbitmqCluster(chart, 'rabbitmq', {
     image: imageOf(chart, system, 'rabbitmq'),
-    ports: [{ name: 'amqp', containerPort: 5672 }, { name: 'metrics', containerPort: 15692 }],
+    replicas: queues.rabbitmq,
     resources: guaranteed('2', '2Gi'),
-    env: { RABBITMQ_DEFAULT_USER: 'songnodes', RABBITMQ_VM_MEMORY_HIGH_WATERMARK: '0.8' },
-    secretEnv: {
-      RABBITMQ_DEFAULT_PASS: secrets.key('RABBITMQ_PASSWORD'),
-      RABBITMQ_ERLANG_COOKIE: secrets.key('RABBITMQ_ERLANG_COOKIE'),
-    },
-    probes: {
-      readiness: { exec: ['rabbitmq-diagnostics', '-q', 'check_port_connectivity'], periodSeconds: 20, timeoutSeconds: 10 },
-      liveness: { exec: ['rabbitmq-diagnostics', '-q', 'status'], periodSeconds: 60, timeoutSeconds: 15 },
-    },
-    writablePaths: ['/tmp', '/etc/rabbitmq', '/var/log/rabbitmq'],
-    dataVolume: { size: '20Gi', mountPath: '/var/lib/rabbitmq' },
-    metrics: { port: 'metrics', interval: '15s' },
+    storage: '20Gi',
+    memoryHighWatermark: 0.8,
+    scrapeInterval: '15s',
   });
 
+  const redisClient = redisClientEnv(redis);
   const queueEnv = {
-    RABBITMQ_HOST: 'rabbitmq', RABBITMQ_PORT: '5672', RABBITMQ_USER: 'songnodes',
-    REDIS_HOST: 'redis', REDIS_PORT: '6379',
+    RABBITMQ_HOST: rabbitmq.connection.host, RABBITMQ_PORT: String(rabbitmq.connection.port),
+    ...redisClient.env,
   };
-  const queueSecrets = { RABBITMQ_PASSWORD: secrets.key('RABBITMQ_PASSWORD'), REDIS_PASSWORD: secrets.key('REDIS_PASSWORD') };
+  const queueSecrets = {
+    RABBITMQ_USER: rabbitmq.connection.username, RABBITMQ_PASSWORD: rabbitmq.connection.password,
+    ...redisClient.secretEnv,
+  };
   const workerProbes = {
     readiness: { path: '/health', port: 'metrics' },
     liveness: { tcp: true, port: 'metrics', periodSeconds: 30, failureThreshold: 5 },
@@ -152,8 +158,8 @@ export function songnodesIngestion(chart: SystemChart, env: Environment): Ingest
     replicas: replicas.restApi,
     ports: [{ name: 'http', containerPort: 8080 }],
     resources: guaranteed('1500m', '1536Mi'),
-    env: { DATABASE_HOST: 'postgres', DATABASE_PORT: '5432', DATABASE_NAME: 'musicdb', DATABASE_USER: 'songnodes', REDIS_HOST: 'redis', REDIS_PORT: '6379', DB_POOL_SIZE: '20' },
-    secretEnv: { DATABASE_PASSWORD: secrets.key('POSTGRES_PASSWORD'), REDIS_PASSWORD: secrets.key('REDIS_PASSWORD') },
+    env: { DATABASE_HOST: 'postgres', DATABASE_PORT: '5432', DATABASE_NAME: 'musicdb', DATABASE_USER: 'songnodes', ...redisClient.env, DB_POOL_SIZE: '20' },
+    secretEnv: { DATABASE_PASSWORD: secrets.key('POSTGRES_PASSWORD'), ...redisClient.secretEnv },
     probes: { readiness: { path: '/health', periodSeconds: 10 }, liveness: { tcp: true, periodSeconds: 30, failureThreshold: 5 } },
     disruptionBudget: { minAvailable: 1 },
     metrics: { interval: '30s' },

@@ -9,7 +9,7 @@ import { AlertRules } from '../monitoring/alert-rules';
 import { connect } from '../network/network-policy';
 import { Microservice } from '../workload/microservice';
 import { containerCpuAbove, containerMemoryAbove, databaseConnectionsAbove, serviceDown } from './alert-expressions';
-import { songnodesIngestion } from './songnodes-ingestion';
+import { redisClientEnv, songnodesIngestion } from './songnodes-ingestion';
 
 /**
  * Song Nodes web platform (design document 000): frontend, backend API, WebSocket service,
@@ -58,11 +58,12 @@ export function songnodes(scope: Construct, env: Environment): SystemChart {
     const [minReplicas, maxReplicas] = env.pick(SONGNODES.bounds[service]);
     return { minReplicas, maxReplicas, ...SONGNODES.behavior, ...extra };
   };
+  const redisClient = redisClientEnv(data.redis);
   const dbEnv = {
     DATABASE_HOST: 'postgres', DATABASE_PORT: '5432', DATABASE_NAME: 'musicdb', DATABASE_USER: 'songnodes',
-    REDIS_HOST: 'redis', REDIS_PORT: '6379', ENVIRONMENT: env.name,
+    ...redisClient.env, ENVIRONMENT: env.name,
   };
-  const dbSecrets = { DATABASE_PASSWORD: secrets.key('POSTGRES_PASSWORD'), REDIS_PASSWORD: secrets.key('REDIS_PASSWORD') };
+  const dbSecrets = { DATABASE_PASSWORD: secrets.key('POSTGRES_PASSWORD'), ...redisClient.secretEnv };
   const common = {
     disruptionBudget: { minAvailable: 1 },
     ingressLimits: { connectionsPerIp: 20 },
