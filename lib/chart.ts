@@ -6,6 +6,7 @@ import { ConfigurationError, fail } from './core/errors';
 import { isReservedNamespace } from './core/names';
 import { MANAGED_BY, LabelKeys } from './core/labels';
 import { Environment } from './environments/environment';
+import { applyRetention } from './gitops/sync-options';
 import { applySyncWave } from './gitops/sync-waves';
 
 export interface SystemChartProps {
@@ -93,10 +94,14 @@ export class SystemChart extends Chart {
     return `${this.environment.name}/${this.system}`;
   }
 
-  /** The chart's objects, each annotated with the Argo CD sync wave it applies in. */
+  /**
+   * The chart's objects, each annotated with the Argo CD sync wave it applies in, and those
+   * that hold data with `Delete=false,Prune=false` (lib/gitops/sync-options.ts).
+   */
   public toJson(): any[] {
     const objects = super.toJson();
     objects.forEach(applySyncWave);
+    objects.forEach(applyRetention);
     return objects;
   }
 }
