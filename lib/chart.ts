@@ -8,6 +8,7 @@ import { MANAGED_BY, LabelKeys } from './core/labels';
 import { Environment } from './environments/environment';
 import { applyRetention } from './gitops/sync-options';
 import { applySyncWave } from './gitops/sync-waves';
+import { FIXED_PLATFORM_NAMESPACES } from './platform/namespaces';
 
 export interface SystemChartProps {
   /** The environment this chart renders. */
@@ -55,6 +56,10 @@ export class SystemChart extends Chart {
     // Said before the construct library's "There is already a Construct with name ...".
     if (props.system === 'argocd') {
       throw new ConfigurationError(id, 'system name "argocd" is taken by the environment\'s Argo CD chart (dist/<env>/argocd/)',
+        'give the system another name');
+    }
+    if (props.system === 'platform' || props.system === 'platform-config') {
+      throw new ConfigurationError(id, `system name "${props.system}" is taken by the environment's platform layer (dist/<env>/${props.system}/)`,
         'give the system another name');
     }
     const existing = scope.node.tryFindChild(id);
@@ -123,6 +128,7 @@ function checkNamespaceIsOurs(chart: SystemChart, env: Environment, system: stri
     [env.settings.gitops.namespace]: 'Argo CD',
     [env.settings.ingressControllerNamespace]: 'the ingress controller',
     [env.settings.monitoringNamespace]: 'monitoring',
+    ...Object.fromEntries(FIXED_PLATFORM_NAMESPACES.map(n => [n, 'a platform add-on'])),
   };
   if (platform[namespace]) {
     fail(chart, `namespace "${namespace}" is where ${platform[namespace]} runs in ${env.name}`,
