@@ -175,13 +175,20 @@ describe('the root app of apps syncs the platform before the systems', () => {
 });
 
 describe('health checks', () => {
-  test('every check is keyed <group>_<Kind> and returns a status', () => {
-    expect(Object.keys(healthCustomizations())).toEqual(Object.keys(HEALTH_CHECKS).map(k => `resource.customizations.health.${k}`).sort());
-    expect(() => healthCustomizations({ 'argoproj.io/Application': 'hs = {}\nhs.status = "Healthy"\nreturn hs' }))
+  const ok = 'hs = {}\nhs.status = "Healthy"\nreturn hs';
+  test('every check is keyed <group>_<Kind> and returns a status; the HPA check gets Lua\'s libraries', () => {
+    const entries = healthCustomizations();
+    for (const [key, check] of Object.entries(HEALTH_CHECKS)) {
+      expect(entries[`resource.customizations.health.${key}`]).toBe(check.script);
+      expect(entries[`resource.customizations.useOpenLibs.${key}`]).toBe(check.useOpenLibs ? 'true' : undefined);
+    }
+    expect(Object.keys(HEALTH_CHECKS)).toEqual(expect.arrayContaining(['argoproj.io_Application', 'autoscaling_HorizontalPodAutoscaler']));
+    expect(entries['resource.customizations.useOpenLibs.autoscaling_HorizontalPodAutoscaler']).toBe('true');
+    expect(() => healthCustomizations({ 'argoproj.io/Application': { script: ok } }))
       .toThrow('health check key "argoproj.io/Application" is not <group>_<Kind>');
-    expect(() => healthCustomizations({ autoscaling_HorizontalPodAutoscaler: 'return {}' }))
+    expect(() => healthCustomizations({ autoscaling_HorizontalPodAutoscaler: { script: 'return {}' } }))
       .toThrow('health check autoscaling_HorizontalPodAutoscaler never sets and returns hs.status');
-    expect(healthCustomizations({ ConfigMap: 'hs = {}\nhs.status = "Healthy"\nreturn hs' })).toEqual({ 'resource.customizations.health.ConfigMap': 'hs = {}\nhs.status = "Healthy"\nreturn hs' });
+    expect(healthCustomizations({ ConfigMap: { script: ok } })).toEqual({ 'resource.customizations.health.ConfigMap': ok });
   });
 });
 

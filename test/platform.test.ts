@@ -283,9 +283,10 @@ describe('Argo CD itself', () => {
     expect(argo.spec.source.helm.valuesObject).toEqual(bootstrap);
     expect(argo.spec.source.helm.releaseName).toBe('argocd');
     expect(argo.spec.destination.namespace).toBe(ENVIRONMENTS[env].gitops.namespace);
-    for (const [key, lua] of Object.entries(HEALTH_CHECKS)) {
-      expect(bootstrap.configs.cm[`resource.customizations.health.${key}`]).toBe(lua);
+    for (const [key, check] of Object.entries(HEALTH_CHECKS)) {
+      expect(bootstrap.configs.cm[`resource.customizations.health.${key}`]).toBe(check.script);
     }
+    expect(bootstrap.configs.cm['resource.customizations.useOpenLibs.autoscaling_HorizontalPodAutoscaler']).toBe('true');
     expect(bootstrap.configs.cm['resource.customizations.health.argoproj.io_Application']).toContain('hs.status = obj.status.health.status');
     // The platform folder is read without recursion, so Argo CD never applies the bootstrap folder.
     const platform = objectsIn(`${env}/argocd`).find(o => o.kind === 'Application' && o.metadata.name === 'platform');
