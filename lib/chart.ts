@@ -6,7 +6,9 @@ import { ConfigurationError, fail } from './core/errors';
 import { isReservedNamespace } from './core/names';
 import { MANAGED_BY, LabelKeys } from './core/labels';
 import { Environment } from './environments/environment';
+import { applyRetention } from './gitops/sync-options';
 import { applySyncWave } from './gitops/sync-waves';
+import { FIXED_PLATFORM_NAMESPACES } from './platform/namespaces';
 
 export interface SystemChartProps {
   /** The environment this chart renders. */
@@ -56,6 +58,10 @@ export class SystemChart extends Chart {
       throw new ConfigurationError(id, 'system name "argocd" is taken by the environment\'s Argo CD chart (dist/<env>/argocd/)',
         'give the system another name');
     }
+    if (props.system === 'platform' || props.system === 'platform-config') {
+      throw new ConfigurationError(id, `system name "${props.system}" is taken by the environment's platform layer (dist/<env>/${props.system}/)`,
+        'give the system another name');
+    }
     const existing = scope.node.tryFindChild(id);
     if (existing) {
       throw new ConfigurationError(id, `system "${props.system}" is built twice in ${props.environment.name}`,
@@ -93,10 +99,14 @@ export class SystemChart extends Chart {
     return `${this.environment.name}/${this.system}`;
   }
 
-  /** The chart's objects, each annotated with the Argo CD sync wave it applies in. */
+  /**
+   * The chart's objects, each annotated with the Argo CD sync wave it applies in, and those
+   * that hold data with `Delete=false,Prune=false` (lib/gitops/sync-options.ts).
+   */
   public toJson(): any[] {
     const objects = super.toJson();
     objects.forEach(applySyncWave);
+    objects.forEach(applyRetention);
     return objects;
   }
 }
@@ -118,6 +128,7 @@ function checkNamespaceIsOurs(chart: SystemChart, env: Environment, system: stri
     [env.settings.gitops.namespace]: 'Argo CD',
     [env.settings.ingressControllerNamespace]: 'the ingress controller',
     [env.settings.monitoringNamespace]: 'monitoring',
+    ...Object.fromEntries(FIXED_PLATFORM_NAMESPACES.map(n => [n, 'a platform add-on'])),
     [env.settings.datastoreOperators.rabbitmqNamespace]: 'the RabbitMQ operator',
     [env.settings.datastoreOperators.redisNamespace]: 'the Redis operator',
   };

@@ -5,6 +5,8 @@ import { Environment, ENVIRONMENT_NAMES } from './environments/environment';
 import { checkReleasesUsed, collectMissingReleases } from './environments/releases';
 import { ENVIRONMENTS } from './environments/settings';
 import { FleetGitOps, GitOpsChart } from './gitops/argo-cd';
+import { FleetPlatform } from './platform/platform';
+import { PlatformChart } from './platform/platform-chart';
 import { novacron } from './systems/novacron';
 import { songnodes } from './systems/songnodes';
 import { ariaforge } from './systems/ariaforge';
@@ -21,14 +23,20 @@ export const SYSTEMS: Readonly<Record<string, SystemBuilder>> = {
   'domain-runner': domainRunner,
 };
 
-/** Builds every system for every environment into `app`, and each environment's Argo CD. */
+/**
+ * Builds every system for every environment into `app`, then each environment's platform
+ * layer (its values derived from the systems) and its Argo CD app of apps.
+ */
 export function buildFleet(app: App = new App({ outdir: 'dist' })): App {
   // Every missing release is reported at once, at the end, not one environment at a time.
   collectMissingReleases(app);
   for (const name of ENVIRONMENT_NAMES) {
     const env = new Environment(ENVIRONMENTS[name]);
     const systems = Object.values(SYSTEMS).map(build => build(app, env));
-    new FleetGitOps(new GitOpsChart(app, env), 'argocd', { systems });
+    const platform = new PlatformChart(app, env, 'platform');
+    const config = new PlatformChart(app, env, 'platform-config');
+    new FleetPlatform(platform, 'platform', { systems, config });
+    new FleetGitOps(new GitOpsChart(app, env), 'argocd', { systems, platform: { outputDir: platform.outputDir, scopes: [platform, config] } });
   }
   // Every key of releases.json must have been asked for by some construct (typos surface here).
   checkReleasesUsed(app);

@@ -5,6 +5,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
+import { isManifestPath } from '../lib/render/manifest-path';
 import { diffTrees, fitComment, ManifestTree, ObjectChange, RiskFlag, riskyChanges, toMarkdown } from '../lib/review/manifest-diff';
 
 /** The manifests under `dir` at git `ref`, read in one `git cat-file --batch`. */
@@ -16,7 +17,7 @@ export function readGitTree(root: string, ref: string, dir = 'dist'): Map<string
     throw new Error(`"${ref}" is not a commit in this repository. Fix: pass a branch, tag or commit, e.g. --base origin/main`);
   }
   const files = git(['ls-tree', '-r', '-z', '--name-only', ref, '--', `${dir}/`]).toString('utf8').split('\0')
-    .filter(f => f.endsWith('.yaml'));
+    .filter(f => isManifestPath(path.posix.relative(dir, f)));
   const out = new Map<string, any>();
   if (files.length === 0) { return out; }
   const batch = git(['cat-file', '--batch'], files.map(f => `${ref}:${f}\n`).join(''));
@@ -38,8 +39,9 @@ export function readWorkingTree(root: string, dir = 'dist'): Map<string, any> {
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) { walk(p); } else if (e.name.endsWith('.yaml')) {
-        out.set(path.relative(base, p).split(path.sep).join('/'), parse(fs.readFileSync(p, 'utf8')));
+      const relative = path.relative(base, p).split(path.sep).join('/');
+      if (e.isDirectory()) { walk(p); } else if (isManifestPath(relative)) {
+        out.set(relative, parse(fs.readFileSync(p, 'utf8')));
       }
     }
   };

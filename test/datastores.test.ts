@@ -169,16 +169,16 @@ describe('RedisReplication', () => {
     expect([spec.clusterSize, spec.pdb, spec.topologySpreadConstraints]).toEqual([1, undefined, undefined]);
     expect(all.some(o => o.kind === 'RedisSentinel')).toBe(false);
     expect(r.connection.sentinel).toBeUndefined();
-    expect(ingress(find(all, 'NetworkPolicy', 'cache'))).toEqual(['ns:monitoring 9121', 'ns:ot-operators 6379']);
+    expect(ingress(find(all, 'NetworkPolicy', 'cache'))).toEqual(['ns:monitoring 9121', 'ns:redis-operator 6379']);
   });
 
   test('NetworkPolicies: clients and Sentinels reach Redis, Sentinels reach each other, the operator both', () => {
     const { chart, redis: r } = redis();
     connect(worker(chart), r, ['redis']);
     const all = objects(chart);
-    expect(ingress(find(all, 'NetworkPolicy', 'cache'))).toEqual(['cache 6379', 'cache-sentinel 6379', 'consumer 6379', 'ns:monitoring 9121', 'ns:ot-operators 6379']);
+    expect(ingress(find(all, 'NetworkPolicy', 'cache'))).toEqual(['cache 6379', 'cache-sentinel 6379', 'consumer 6379', 'ns:monitoring 9121', 'ns:redis-operator 6379']);
     expect(egress(find(all, 'NetworkPolicy', 'cache'))).toEqual(['cache 6379']);
-    expect(ingress(find(all, 'NetworkPolicy', 'cache-sentinel'))).toEqual(['cache-sentinel 26379', 'ns:ot-operators 26379']);
+    expect(ingress(find(all, 'NetworkPolicy', 'cache-sentinel'))).toEqual(['cache-sentinel 26379', 'ns:redis-operator 26379']);
     expect(egress(find(all, 'NetworkPolicy', 'cache-sentinel'))).toEqual(['cache 6379', 'cache-sentinel 26379']);
     expect(egress(find(all, 'NetworkPolicy', 'consumer'))).toEqual(['cache 6379']);
   });

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { buildFleet, SYSTEMS } from '../lib/fleet';
 import { ENVIRONMENT_NAMES } from '../lib/environments/environment';
+import { isManifestPath } from '../lib/render/manifest-path';
 import { renderApp, RenderedFile } from '../lib/render/manifest-writer';
 import { renderShop } from './fixtures/shop';
 
@@ -13,13 +14,15 @@ for (const f of files) {
 }
 
 describe('the fleet', () => {
-  test('every system renders for every environment', () => {
-    const expected = ENVIRONMENT_NAMES.flatMap(env => [...Object.keys(SYSTEMS), 'argocd'].map(s => `${env}/${s}`)).sort();
+  test('every system renders for every environment, with its platform layer and Argo CD', () => {
+    const folders = [...Object.keys(SYSTEMS), 'argocd', 'platform', 'platform-config', 'platform/bootstrap'];
+    const expected = ENVIRONMENT_NAMES.flatMap(env => folders.map(s => `${env}/${s}`)).sort();
     expect([...byDir.keys()].sort()).toEqual(expected);
   });
 
 
-  test('names are readable: no construct-hash suffixes, one object per file', () => {
+  test('names are readable: no construct-hash suffixes, one object per file, manifests only at <env>/<folder>/', () => {
+    expect(files.filter(f => f.object && !isManifestPath(f.path)).map(f => f.path)).toEqual([]);
     for (const f of files.filter(f => f.object)) {
       expect(f.object.metadata.name).not.toMatch(/-c8[0-9a-f]{6,}$/);
       expect(path.basename(f.path)).toBe(`${f.object.kind.toLowerCase()}-${f.object.metadata.name}.yaml`);

@@ -4,6 +4,8 @@ import { Environment, ENVIRONMENT_NAMES } from '../lib/environments/environment'
 import { ENVIRONMENTS } from '../lib/environments/settings';
 import { buildFleet, SYSTEMS } from '../lib/fleet';
 import { FleetGitOps, GitOpsChart } from '../lib/gitops/argo-cd';
+import { HEALTH_CHECKS, healthCustomizations } from '../lib/gitops/health-checks';
+import { applyRetention, isRetainedKind, SYNC_OPTIONS_ANNOTATION } from '../lib/gitops/sync-options';
 import { SYNC_WAVE_ANNOTATION } from '../lib/gitops/sync-waves';
 import { renderApp } from '../lib/render/manifest-writer';
 
@@ -145,5 +147,111 @@ describe('sync waves', () => {
     expect(wave(get(dir, 'Ingress', 'backend-api'))).toBe(live);
     expect(wave(get(dir, 'Service', 'backend-api-preview'))).toBe(live);
     expect(wave(get(dir, 'Deployment', `backend-api-${idleColor}`))).toBeGreaterThan(live);
+  });
+});
+
+describe('the root app of apps syncs the platform before the systems', () => {
+  test.each(ENVIRONMENT_NAMES)('%s: platform project, platform, the systems\' projects, then the systems', env => {
+    const dir = `${env}/argocd`;
+    const w = (kind: string, name: string) => Number(get(dir, kind, name).metadata.annotations[SYNC_WAVE_ANNOTATION]);
+    expect(w('AppProject', 'platform')).toBeLessThan(w('Application', 'platform'));
+    for (const system of Object.keys(SYSTEMS)) {
+      expect(w('Application', 'platform')).toBeLessThan(w('AppProject', system));
+      expect(w('AppProject', system)).toBeLessThan(w('Application', system));
+    }
+    // The root waits on Application health only with the health check (lib/gitops/health-checks.ts).
+    const argo = get(`${env}/platform`, 'Application', 'argo-cd');
+    expect(Object.keys(argo.spec.source.helm.valuesObject.configs.cm)).toContain('resource.customizations.health.argoproj.io_Application');
+    // The platform is never cascade-deleted with its Application.
+    expect(get(dir, 'Application', 'platform').metadata.finalizers).toBeUndefined();
+  });
+
+  test('a system cannot take the platform\'s name', () => {
+    const app = new App({ outdir: '/dev/null' });
+    const env = new Environment(ENVIRONMENTS.dev);
+    expect(() => new SystemChart(app, { environment: env, system: 'platform' })).toThrow(/system name "platform" is taken by the environment's platform layer/);
+    expect(() => new SystemChart(app, { environment: env, system: 'cert-manager-test', namespace: 'cert-manager' })).toThrow(/namespace "cert-manager" is where a platform add-on runs/);
+  });
+});
+
+describe('health checks', () => {
+  const ok = 'hs = {}\nhs.status = "Healthy"\nreturn hs';
+  test('every check is keyed <group>_<Kind> and returns a status; the HPA check gets Lua\'s libraries', () => {
+    const entries = healthCustomizations();
+    for (const [key, check] of Object.entries(HEALTH_CHECKS)) {
+      expect(entries[`resource.customizations.health.${key}`]).toBe(check.script);
+      expect(entries[`resource.customizations.useOpenLibs.${key}`]).toBe(check.useOpenLibs ? 'true' : undefined);
+    }
+    expect(Object.keys(HEALTH_CHECKS)).toEqual(expect.arrayContaining(['argoproj.io_Application', 'autoscaling_HorizontalPodAutoscaler']));
+    expect(entries['resource.customizations.useOpenLibs.autoscaling_HorizontalPodAutoscaler']).toBe('true');
+    expect(() => healthCustomizations({ 'argoproj.io/Application': { script: ok } }))
+      .toThrow('health check key "argoproj.io/Application" is not <group>_<Kind>');
+    expect(() => healthCustomizations({ autoscaling_HorizontalPodAutoscaler: { script: 'return {}' } }))
+      .toThrow('health check autoscaling_HorizontalPodAutoscaler never sets and returns hs.status');
+    expect(healthCustomizations({ ConfigMap: { script: ok } })).toEqual({ 'resource.customizations.health.ConfigMap': ok });
+  });
+});
+
+describe('no Namespace, claim or datastore is deleted with its Application', () => {
+  const RETAINED = ['Namespace', 'PersistentVolumeClaim', 'Cluster', 'ObjectStore', 'RabbitmqCluster', 'Redis', 'RedisReplication', 'RedisSentinel'];
+  test('every such object of the fleet carries Delete=false,Prune=false; no other object does', () => {
+    const all = files.filter(f => f.object).map(f => f.object);
+    const retained = all.filter(o => isRetainedKind(o.apiVersion, o.kind));
+    expect(retained.map(o => o.kind)).toEqual(expect.arrayContaining(['Namespace', 'PersistentVolumeClaim']));
+    for (const o of retained) { expect(o.metadata.annotations[SYNC_OPTIONS_ANNOTATION]).toBe('Delete=false,Prune=false'); }
+    for (const o of all.filter(x => !isRetainedKind(x.apiVersion, x.kind))) {
+      expect(o.metadata.annotations?.[SYNC_OPTIONS_ANNOTATION] ?? '').not.toMatch(/Delete=false/);
+    }
+  });
+
+  test.each([
+    ['postgresql.cnpg.io/v1', 'Cluster'], ['barmancloud.cnpg.io/v1', 'ObjectStore'], ['rabbitmq.com/v1beta1', 'RabbitmqCluster'],
+    ['redis.redis.opstreelabs.in/v1beta2', 'RedisReplication'], ['redis.redis.opstreelabs.in/v1beta2', 'RedisSentinel'], ['redis.redis.opstreelabs.in/v1beta2', 'Redis'],
+    ['v1', 'Namespace'], ['v1', 'PersistentVolumeClaim'],
+  ])('the rule is by kind: %s %s, whoever renders it', (apiVersion, kind) => {
+    expect(RETAINED).toContain(kind);
+    const o: any = { apiVersion, kind, metadata: { name: 'x' } };
+    applyRetention(o);
+    expect(o.metadata).toEqual({ annotations: { [SYNC_OPTIONS_ANNOTATION]: 'Delete=false,Prune=false' }, name: 'x' });
+  });
+
+  test('it merges with sync options an object already has, and leaves other kinds and groups alone', () => {
+    const merged: any = { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { annotations: { [SYNC_OPTIONS_ANNOTATION]: 'ServerSideApply=true, Prune=true', b: '1' } } };
+    applyRetention(merged);
+    expect(merged.metadata.annotations).toEqual({ [SYNC_OPTIONS_ANNOTATION]: 'Delete=false,Prune=false,ServerSideApply=true', b: '1' });
+    for (const [apiVersion, kind] of [['apps/v1', 'Deployment'], ['example.com/v1', 'Cluster'], ['v1', 'ConfigMap']]) {
+      const o: any = { apiVersion, kind, metadata: { name: 'x' } };
+      applyRetention(o);
+      expect(o.metadata).toEqual({ name: 'x' });
+    }
+  });
+
+  test('dev and staging keep the cascade finalizer: deleting a system Application removes its workloads, not what holds data', () => {
+    for (const env of ['dev', 'staging']) {
+      for (const system of Object.keys(SYSTEMS)) {
+        expect(get(`${env}/argocd`, 'Application', system).metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io/foreground']);
+        expect(get(`${env}/${system}`, 'Namespace', system).metadata.annotations[SYNC_OPTIONS_ANNOTATION]).toBe('Delete=false,Prune=false');
+      }
+    }
+  });
+});
+
+describe('WaitForFirstConsumer storage', () => {
+  // A claim stays Pending (Progressing) until a pod that mounts it is scheduled: a claim in an
+  // earlier wave than every workload that mounts it would hold its wave forever.
+  const template = (o: any) => o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : o.spec?.template;
+  test('no claim applies in an earlier wave than a workload that mounts it', () => {
+    const dirs = new Set(files.filter(f => f.object?.kind === 'PersistentVolumeClaim').map(f => f.path.split('/').slice(0, 2).join('/')));
+    expect(dirs.size).toBeGreaterThan(0);
+    for (const dir of dirs) {
+      const objects = objectsIn(dir);
+      for (const claim of objects.filter(o => o.kind === 'PersistentVolumeClaim')) {
+        const consumers = objects.filter(o => ['Deployment', 'StatefulSet', 'Job', 'CronJob'].includes(o.kind))
+          .filter(o => (template(o)?.spec?.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === claim.metadata.name));
+        expect(consumers.length).toBeGreaterThan(0);
+        const wave = (o: any) => Number(o.metadata.annotations[SYNC_WAVE_ANNOTATION]);
+        expect(wave(claim)).toBeGreaterThanOrEqual(Math.min(...consumers.map(wave)));
+      }
+    }
   });
 });

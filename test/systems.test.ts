@@ -150,7 +150,7 @@ describe('Song Nodes (documents 000 and 003) in production', () => {
     expect(clients('rabbitmq')).toEqual(['data-transformer', 'health-monitor', 'monitoring', 'rabbitmq', 'rabbitmq-system', 'scraper-1001tracklists']);
     const redisClients = get(dir, 'NetworkPolicy', 'redis').spec.ingress.filter((r: any) => r.ports.some((p: any) => p.port === 6379))
       .flatMap((r: any) => r.from).map((p: any) => p.podSelector?.matchLabels['app.kubernetes.io/name'] ?? p.podSelector?.matchLabels.app ?? p.namespaceSelector.matchLabels['kubernetes.io/metadata.name']).sort();
-    expect(redisClients).toEqual(['backend-api', 'data-transformer', 'graph-api', 'health-monitor', 'ot-operators', 'redis', 'redis-sentinel', 'rest-api', 'scraper-1001tracklists', 'websocket']);
+    expect(redisClients).toEqual(['backend-api', 'data-transformer', 'graph-api', 'health-monitor', 'redis', 'redis-operator', 'redis-sentinel', 'rest-api', 'scraper-1001tracklists', 'websocket']);
   });
   test('PrometheusRule: every critical and warning alert of the document', () => {
     const rules = get(dir, 'PrometheusRule', 'songnodes-alerts').spec.groups.flatMap((g: any) => g.rules);

@@ -7,10 +7,34 @@ import { parseQuantity } from '../core/quantity';
 
 /** A per-pod custom metric (Pods type) served by the custom metrics API, e.g. via prometheus-adapter. */
 export interface PodsMetricSpec {
-  /** Metric name, e.g. `http_requests_per_second`. */
+  /**
+   * Metric name, e.g. `http_requests_per_second`. The name says which series the pods expose
+   * ({@link podsMetricSource}): `<name>_per_second` is the per-second rate of the counter
+   * `<name>_total`; any other name is a gauge exposed under that name. The platform's
+   * prometheus-adapter serves exactly these (lib/platform/prometheus-adapter.ts).
+   */
   readonly metric: string;
   /** Target average value per pod, e.g. 1000 or "500m". */
   readonly averageValue: number | string;
+}
+
+/** Where a Pods metric comes from: the series the pods expose, and how it becomes the metric. */
+export interface PodsMetricSource {
+  /** The series the pods expose, e.g. `http_requests_total`. */
+  readonly series: string;
+  /** A counter is turned into its per-second rate; a gauge is used as it is. */
+  readonly type: 'counter' | 'gauge';
+}
+
+/**
+ * The series a Pods metric is computed from, by the name's convention (the one
+ * prometheus-adapter's own default rules follow): `<name>_per_second` is the rate of the
+ * counter `<name>_total`, e.g. `http_requests_per_second` from `http_requests_total`;
+ * any other name is a gauge of that name, e.g. `websocket_active_connections`.
+ */
+export function podsMetricSource(metric: string): PodsMetricSource {
+  const rate = /^(.+)_per_second$/.exec(metric);
+  return rate ? { series: `${rate[1]}_total`, type: 'counter' } : { series: metric, type: 'gauge' };
 }
 
 /** How fast the autoscaler may move in one direction. */
@@ -103,6 +127,11 @@ export function checkAutoscaling(scope: Construct, spec: AutoscalingSpec): void 
   for (const p of pods) {
     if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(p.metric)) {
       fail(scope, `autoscaling metric "${p.metric}" is not a metric name`, 'use a Prometheus-style name such as http_requests_per_second');
+    }
+    // A counter only grows: as a per-pod target it would scale up forever and never down.
+    if (/_total$/.test(p.metric)) {
+      fail(scope, `autoscaling metric "${p.metric}" is a counter`,
+        `target its rate instead: "${p.metric.replace(/_total$/, '_per_second')}" (the platform's prometheus-adapter serves it from ${p.metric})`);
     }
     // The API server refuses a zero or negative target: the HPA would divide by it.
     const positive = typeof p.averageValue === 'number'

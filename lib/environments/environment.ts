@@ -3,6 +3,7 @@ import { isQualifiedName } from '../core/annotations';
 import { ConfigurationError, fail } from '../core/errors';
 import { isValidLabelValue } from '../core/labels';
 import { isDnsLabel, isDnsSubdomain } from '../core/names';
+import { CLUSTER_ISSUERS, knownIssuer } from '../ingress/cluster-issuers';
 
 /** The environments every system is rendered for, in promotion order. */
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'production'] as const;
@@ -52,7 +53,11 @@ export interface SecretStoreSettings {
 
 /** Namespaces the datastore operators run in: each datastore's NetworkPolicy admits its operator. */
 export interface DatastoreOperatorSettings {
-  /** RabbitMQ Cluster Operator; it calls each node's management API (15672) for status and quorum checks. */
+  /**
+   * RabbitMQ Cluster Operator; it calls each node's management API (15672) for status and
+   * quorum checks. Its upstream kustomization (installed by the platform layer) fixes it to
+   * "rabbitmq-system".
+   */
   readonly rabbitmqNamespace: string;
   /** OT-CONTAINER-KIT redis-operator; it connects to Redis (6379) and Sentinel (26379) to set up replication. */
   readonly redisNamespace: string;
@@ -69,7 +74,10 @@ export interface EnvironmentSettings {
   readonly highAvailability: boolean;
   /** Every Ingress must terminate TLS. */
   readonly requireTls: boolean;
-  /** cert-manager ClusterIssuer that signs Ingress certificates. */
+  /**
+   * cert-manager ClusterIssuer that signs Ingress certificates: one of lib/ingress/cluster-issuers.ts,
+   * which the platform renders. Browser-trusted wherever HSTS covers the hosts (everywhere).
+   */
   readonly clusterIssuer: string;
   /** IngressClass of the ingress-nginx controller. */
   readonly ingressClassName: string;
@@ -153,10 +161,18 @@ function checkSettings(settings: EnvironmentSettings): void {
       refuse(`${key} "${namespace}" is not a DNS-1123 label, so it cannot be a namespace`, `use ${label}`);
     }
   }
+  if (settings.datastoreOperators.rabbitmqNamespace !== 'rabbitmq-system') {
+    refuse(`datastoreOperators.rabbitmqNamespace "${settings.datastoreOperators.rabbitmqNamespace}" is not where the RabbitMQ Cluster Operator runs`,
+      'use "rabbitmq-system": the operator\'s upstream kustomization (lib/platform/pins.ts) installs it there');
+  }
   for (const key of ['ingressClassName', 'clusterIssuer'] as const) {
     if (!isDnsSubdomain(settings[key])) {
       refuse(`${key} "${settings[key]}" is not a DNS-1123 subdomain`, 'use the lowercase name of the object, e.g. "nginx" or "letsencrypt-prod"');
     }
+  }
+  if (isDnsSubdomain(settings.clusterIssuer) && !knownIssuer(settings.clusterIssuer)) {
+    refuse(`clusterIssuer "${settings.clusterIssuer}" is not a ClusterIssuer the platform renders`,
+      `use one of ${Object.keys(CLUSTER_ISSUERS).join(', ')}, or add it to lib/ingress/cluster-issuers.ts`);
   }
   if (settings.hostLabel !== undefined && !isDnsLabel(settings.hostLabel)) {
     refuse(`hostLabel "${settings.hostLabel}" is not a DNS label`, 'use lowercase letters, digits and \'-\' (at most 63), e.g. "staging"');

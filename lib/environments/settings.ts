@@ -4,7 +4,7 @@ import { EnvironmentSettings, EnvironmentName, PerEnvironment, SecretStoreSettin
 export const GITOPS_REPO_URL = 'https://github.com/fleet-platform/fleet-manifests.git';
 
 /** The upstream install namespaces of the RabbitMQ Cluster Operator and the OT-CONTAINER-KIT redis-operator. */
-const datastoreOperators = { rabbitmqNamespace: 'rabbitmq-system', redisNamespace: 'ot-operators' };
+const datastoreOperators = { rabbitmqNamespace: 'rabbitmq-system', redisNamespace: 'redis-operator' };
 
 const shared = {
   ingressClassName: 'nginx',
@@ -22,16 +22,20 @@ const secretStore = (projectID: string): SecretStoreSettings => ({
 });
 
 /**
- * The three environments. dev is cheap (single replicas, optional TLS); staging and
- * production are highly available. Production syncs by hand unless configured otherwise.
+ * The three environments. dev is cheap (single replicas); staging and production are highly
+ * available. Production syncs by hand unless configured otherwise.
+ *
+ * HSTS without lock-out: production's apexes send `includeSubDomains; preload`, which covers
+ * the dev and staging hosts (`api.staging.songnodes.com`), so every environment requires TLS
+ * and signs with the browser-trusted letsencrypt-prod (README, "HSTS and certificates").
  */
 export const ENVIRONMENTS: PerEnvironment<EnvironmentSettings> = {
   dev: {
     ...shared,
     name: 'dev',
     highAvailability: false,
-    requireTls: false,
-    clusterIssuer: 'letsencrypt-staging',
+    requireTls: true,
+    clusterIssuer: 'letsencrypt-prod',
     hostLabel: 'dev',
     gitops: { repoURL: GITOPS_REPO_URL, targetRevision: 'main', automated: true, namespace: 'argocd' },
     secretStore: secretStore('fleet-dev'),
@@ -41,7 +45,7 @@ export const ENVIRONMENTS: PerEnvironment<EnvironmentSettings> = {
     name: 'staging',
     highAvailability: true,
     requireTls: true,
-    clusterIssuer: 'letsencrypt-staging',
+    clusterIssuer: 'letsencrypt-prod',
     hostLabel: 'staging',
     gitops: { repoURL: GITOPS_REPO_URL, targetRevision: 'main', automated: true, namespace: 'argocd' },
     secretStore: secretStore('fleet-staging'),

@@ -11,6 +11,24 @@ import { SYNC_WAVE_ANNOTATION } from './sync-waves';
 /** The cluster Argo CD runs in: every environment has its own cluster and its own Argo CD. */
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 
+/** Name of the Application (and AppProject) of the platform layer in the root folder. */
+export const PLATFORM_NAME = 'platform';
+
+/**
+ * The order of the root folder, `dist/<env>/argocd/`: each wave's Applications must be
+ * Healthy (lib/gitops/health-checks.ts) before the next wave applies.
+ */
+export enum RootWave {
+  /** The platform's AppProject. */
+  PLATFORM_PROJECT = -3,
+  /** The platform Application: every add-on installed and Healthy before any system. */
+  PLATFORM = -2,
+  /** The systems' AppProjects (and the root's). */
+  SYSTEM_PROJECTS = -1,
+  /** The systems' Applications (and the root itself). */
+  SYSTEMS = 0,
+}
+
 /** Deleting an Application with this finalizer deletes its resources too. */
 // The domain-qualified form of Argo CD's foreground cascade finalizer: the bare
 // `resources-finalizer.argocd.argoproj.io` draws an API server warning since Kubernetes 1.35.
@@ -40,9 +58,25 @@ export interface SyncRetry {
   readonly backoffMaxDuration?: string;
 }
 
+/** The platform layer the root app of apps syncs before every system (lib/platform/). */
+export interface PlatformLayer {
+  /** The folder the `platform` Application syncs, relative to dist/ (e.g. `production/platform`). */
+  readonly outputDir: string;
+  /**
+   * The constructs whose objects the `platform` AppProject must allow: that folder's, and those
+   * of every folder of this repository its Applications sync (e.g. `platform-config`).
+   */
+  readonly scopes: readonly Construct[];
+}
+
 export interface FleetGitOpsProps {
   /** The systems rendered for the environment: one Application and AppProject each. */
   readonly systems: readonly SystemChart[];
+  /**
+   * The platform layer, synced (and healthy) before any system.
+   * @default - no platform Application
+   */
+  readonly platform?: PlatformLayer;
   /**
    * Name of the root Application (app of apps) and of its AppProject.
    * @default 'fleet'
@@ -77,12 +111,14 @@ export class GitOpsChart extends Chart {
 
 /**
  * Argo CD for one environment, app of apps: a root Application that syncs
- * `dist/<env>/argocd/`, where this renders an AppProject and an Application per system
- * (each Application syncs `dist/<env>/<system>/`, and its project allows only that
- * system's namespace and the kinds the system renders).
+ * `dist/<env>/argocd/`, where this renders the platform's Application and AppProject (when
+ * there is a platform: it syncs, and must be Healthy, first) and an AppProject and an
+ * Application per system (each Application syncs `dist/<env>/<system>/`, and its project
+ * allows only that system's namespace and the kinds the system renders).
  *
- * Bootstrap once per cluster: `kubectl apply -n argocd -f dist/<env>/argocd/`.
- * Create it in the environment's {@link GitOpsChart}.
+ * Bootstrap once per cluster by applying the root alone (README, "Bootstrapping a cluster
+ * from nothing"): `kubectl apply -n argocd -f dist/<env>/argocd/appproject-fleet.yaml -f
+ * dist/<env>/argocd/application-fleet.yaml`. Create it in the environment's {@link GitOpsChart}.
  */
 export class FleetGitOps extends Construct {
   /** The chart everything is rendered into (the scope). */
@@ -95,6 +131,10 @@ export class FleetGitOps extends Construct {
   public readonly applications: Readonly<Record<string, Application>>;
   /** Each system's AppProject, by system name. */
   public readonly projects: Readonly<Record<string, AppProject>>;
+  /** The Application syncing the platform folder, when there is a platform. */
+  public readonly platformApplication?: Application;
+  /** The platform Application's project: exactly the kinds and namespaces the platform's own folders render. */
+  public readonly platformProject?: AppProject;
 
   constructor(scope: GitOpsChart, id: string, props: FleetGitOpsProps) {
     super(scope, id);
@@ -109,7 +149,7 @@ export class FleetGitOps extends Construct {
     if (!gitops.targetRevision.trim()) {
       fail(this, 'targetRevision is empty', 'set the branch, tag or commit Argo CD tracks, e.g. "main"');
     }
-    const retry = checkRetry(this, props.retry ?? {});
+    const retry = syncRetry(this, props.retry ?? {});
     const server = gitops.destinationServer ?? IN_CLUSTER;
     const syncPolicy = (extraOptions: string[]): ApplicationSpecSyncPolicy => ({
       // Production syncs when a person presses Sync, unless its settings say otherwise.
@@ -139,6 +179,38 @@ export class FleetGitOps extends Construct {
       directory: { recurse: false, include: '*.yaml' },
     });
 
+    if (rootName === PLATFORM_NAME && props.platform) {
+      fail(this, `the root Application is named "${rootName}", like the platform's`, 'pass another rootName');
+    }
+    // The platform first: the root waits for it to be Healthy (every add-on installed) before
+    // it creates the systems' projects and Applications.
+    if (props.platform) {
+      const platform = props.platform;
+      const kinds = Lazy.any({ produce: () => renderedKinds(platform.scopes) });
+      this.platformProject = new AppProject(this, 'platform-project', {
+        metadata: meta(PLATFORM_NAME, 'project', RootWave.PLATFORM_PROJECT),
+        spec: {
+          description: `The ${env.name} platform layer: the add-on Applications, their Namespaces and the cluster objects of their kinds`,
+          sourceRepos: [gitops.repoURL],
+          destinations: Lazy.any({ produce: () => renderedNamespaces(platform.scopes, gitops.namespace).map(namespace => ({ server, namespace })) }),
+          clusterResourceWhitelist: Lazy.any({ produce: () => (kinds.produce() as Kind[]).filter(k => k.clusterScoped).map(({ group, kind }) => ({ group, kind })) }),
+          namespaceResourceWhitelist: Lazy.any({ produce: () => (kinds.produce() as Kind[]).filter(k => !k.clusterScoped).map(({ group, kind }) => ({ group, kind })) }),
+          orphanedResources: { warn: true },
+        },
+      });
+      // Synced automatically in every environment, and never cascade-deleted (see lib/platform/addon-application.ts).
+      this.platformApplication = new Application(this, 'platform-application', {
+        metadata: meta(PLATFORM_NAME, 'application', RootWave.PLATFORM),
+        spec: {
+          project: PLATFORM_NAME,
+          source: source(`dist/${platform.outputDir}`),
+          destination: { server, namespace: gitops.namespace },
+          syncPolicy: { automated: { prune: gitops.automated, selfHeal: true }, syncOptions: ['PruneLast=true'], retry },
+          revisionHistoryLimit: 10,
+        },
+      });
+    }
+
     const applications: Record<string, Application> = {};
     const projects: Record<string, AppProject> = {};
     for (const system of props.systems) {
@@ -146,13 +218,16 @@ export class FleetGitOps extends Construct {
       if (name === rootName) {
         fail(this, `system "${name}" has the root Application's name`, `rename the system or pass another rootName`);
       }
+      if (name === PLATFORM_NAME && props.platform) {
+        fail(this, `system "${name}" has the platform Application's name`, 'rename the system');
+      }
       if (system.environment !== env) {
         fail(this, `system ${system.node.path} is rendered for ${system.environment.name}, not ${env.name}`, 'pass only the systems of this environment');
       }
-      const kinds = Lazy.any({ produce: () => renderedKinds(system) });
+      const kinds = Lazy.any({ produce: () => renderedKinds([system]) });
       // Projects before Applications: an Application needs its project to exist.
       projects[name] = new AppProject(this, `${name}-project`, {
-        metadata: meta(name, 'project', -1),
+        metadata: meta(name, 'project', RootWave.SYSTEM_PROJECTS),
         spec: {
           description: `${name} in ${env.name}: only namespace ${system.namespaceName} and the kinds it renders`,
           sourceRepos: [gitops.repoURL],
@@ -165,7 +240,7 @@ export class FleetGitOps extends Construct {
       applications[name] = new Application(this, `${name}-application`, {
         // Where Argo CD prunes, deleting the Application deletes what it deployed; where
         // people sync by hand (production), removing it leaves the workloads running.
-        metadata: meta(name, 'application', 0, gitops.automated ? [CASCADE_FINALIZER] : undefined),
+        metadata: meta(name, 'application', RootWave.SYSTEMS, gitops.automated ? [CASCADE_FINALIZER] : undefined),
         spec: {
           project: name,
           source: source(`dist/${system.outputDir}`),
@@ -180,7 +255,7 @@ export class FleetGitOps extends Construct {
     this.projects = projects;
 
     this.rootProject = new AppProject(this, 'root-project', {
-      metadata: meta(rootName, 'project', -1),
+      metadata: meta(rootName, 'project', RootWave.SYSTEM_PROJECTS),
       spec: {
         description: `The ${env.name} app of apps: Applications and AppProjects in ${gitops.namespace}`,
         sourceRepos: [gitops.repoURL],
@@ -191,7 +266,7 @@ export class FleetGitOps extends Construct {
     });
     // No cascade finalizer on the root: deleting it must never take the fleet with it.
     this.root = new Application(this, 'root-application', {
-      metadata: meta(rootName, 'application', 0),
+      metadata: meta(rootName, 'application', RootWave.SYSTEMS),
       spec: {
         project: rootName,
         source: source(`dist/${this.chart.outputDir}`),
@@ -204,17 +279,26 @@ export class FleetGitOps extends Construct {
 }
 
 interface Kind { readonly group: string; readonly kind: string; readonly clusterScoped: boolean }
-const CLUSTER_SCOPED = new Set(['Namespace']);
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterIssuer', 'ClusterSecretStore']);
 
-/** The group/kind pairs a system renders, sorted. */
-function renderedKinds(system: SystemChart): Kind[] {
+/** The group/kind pairs rendered under `scopes`, sorted. */
+function renderedKinds(scopes: readonly Construct[]): Kind[] {
   const seen = new Map<string, Kind>();
-  for (const o of system.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
+  for (const o of scopes.flatMap(s => s.node.findAll()).filter((c): c is ApiObject => c instanceof ApiObject)) {
     // cdk8s calls the core group "core"; Argo CD (like the API) calls it "".
     const group = o.apiGroup === 'core' ? '' : o.apiGroup;
     seen.set(`${group}/${o.kind}`, { group, kind: o.kind, clusterScoped: CLUSTER_SCOPED.has(o.kind) });
   }
   return [...seen.values()].sort((a, b) => byCodeUnit(a.group, b.group) || byCodeUnit(a.kind, b.kind));
+}
+
+/** The namespaces of the namespaced objects rendered under `scopes`, and `always`, sorted. */
+function renderedNamespaces(scopes: readonly Construct[], always: string): string[] {
+  const namespaces = new Set([always]);
+  for (const o of scopes.flatMap(s => s.node.findAll()).filter((c): c is ApiObject => c instanceof ApiObject)) {
+    if (!CLUSTER_SCOPED.has(o.kind) && o.metadata.namespace) { namespaces.add(o.metadata.namespace); }
+  }
+  return [...namespaces].sort(byCodeUnit);
 }
 
 /**
@@ -238,7 +322,8 @@ function clusterOwnedFields(system: SystemChart): ApplicationSpecIgnoreDifferenc
   }];
 }
 
-function checkRetry(scope: Construct, r: SyncRetry) {
+/** Argo CD's `syncPolicy.retry` for `r`, checked: attempts, backoff durations and factor. */
+export function syncRetry(scope: Construct, r: SyncRetry) {
   const limit = r.limit ?? 5;
   if (!Number.isInteger(limit) || limit < 1) {
     fail(scope, `retry limit ${limit} is not a positive integer`, 'retry at least once, e.g. limit: 5');

@@ -45,8 +45,11 @@ const BY_KIND: Record<string, SyncWave> = {
   Ingress: SyncWave.TRAFFIC,
 };
 
-/** Annotations that place an object in `wave` (for objects that differ from their kind's wave). */
-export function syncWaveAnnotation(wave: SyncWave): Record<string, string> {
+/**
+ * Annotations that place an object in `wave`: a system's {@link SyncWave} (for objects that
+ * differ from their kind's wave), or a wave of another folder's own order (the platform's).
+ */
+export function syncWaveAnnotation(wave: SyncWave | number): Record<string, string> {
   return { [SYNC_WAVE_ANNOTATION]: String(wave) };
 }
 

@@ -4,6 +4,8 @@ import { SystemChart } from '../chart';
 import { fail } from '../core/errors';
 import { LabelKeys, MANAGED_BY } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
+import { Environment } from '../environments/environment';
+import { knownIssuer } from './cluster-issuers';
 
 /** The security headers the design documents ask every public host to send. */
 export interface SecurityHeadersSpec {
@@ -37,7 +39,13 @@ export interface ResponseHeadersProps extends SecurityHeadersSpec {
 /**
  * Response headers for ingress-nginx's `custom-headers` annotation: a ConfigMap in the
  * Ingress's namespace. (ingress-nginx only sends header names listed in the controller's
- * `global-allowed-response-headers`; the README lists them.)
+ * `global-allowed-response-headers`, which the platform derives from these ConfigMaps:
+ * lib/platform/ingress-controller.ts.)
+ *
+ * Strict-Transport-Security is refused in an environment whose hosts a browser could not
+ * reach over trusted HTTPS: HSTS allows no click-through, and production's apex
+ * (`songnodes.com`) sends `includeSubDomains`, which covers every other environment's hosts
+ * (`api.staging.songnodes.com`) too.
  */
 export class ResponseHeaders extends Construct {
   /** The system's shared default header set, created on first use. */
@@ -62,6 +70,7 @@ export class ResponseHeaders extends Construct {
       fail(this, `Strict-Transport-Security "${hsts}" has a max-age under one year`,
         'use at least max-age=31536000 (the design documents ask for 63072000 with includeSubDomains; preload)');
     }
+    checkHstsReachable(this, hsts);
     this.headers = {
       'Content-Security-Policy': props.contentSecurityPolicy ?? "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
       'Referrer-Policy': props.referrerPolicy ?? 'strict-origin-when-cross-origin',
@@ -81,5 +90,26 @@ export class ResponseHeaders extends Construct {
       }),
       data: { ...this.headers },
     });
+  }
+}
+
+/**
+ * A host that HSTS covers is reachable in a browser only over HTTPS with a certificate the
+ * browser trusts: the environment must require TLS and sign with a browser-trusted issuer.
+ */
+function checkHstsReachable(scope: Construct, hsts: string): void {
+  const env = Environment.of(scope);
+  const subdomains = /(^|;)\s*includeSubDomains\s*(;|$)/i.test(hsts);
+  const covered = env.settings.hostLabel
+    ? `${env.name}'s hosts (<name>.${env.settings.hostLabel}.<domain>${subdomains ? ', which production\'s includeSubDomains covers too' : ''})`
+    : `${env.name}'s hosts`;
+  if (!env.settings.requireTls) {
+    fail(scope, `Strict-Transport-Security "${hsts}" is sent, but ${env.name} does not require TLS (requireTls: false): a browser that has seen the header refuses ${covered} over plain HTTP`,
+      `set requireTls: true for ${env.name} in lib/environments/settings.ts`);
+  }
+  const issuer = knownIssuer(env.settings.clusterIssuer);
+  if (issuer && !issuer.browserTrusted) {
+    fail(scope, `Strict-Transport-Security "${hsts}" covers ${covered}, but ${env.name} signs them with ${env.settings.clusterIssuer}, which browsers do not trust: HSTS allows no click-through, so they are unreachable`,
+      `give ${env.name} a browser-trusted clusterIssuer (letsencrypt-prod) in lib/environments/settings.ts, or serve it from a domain production's HSTS does not cover`);
   }
 }

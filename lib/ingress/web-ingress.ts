@@ -10,6 +10,7 @@ import { namespacedMeta } from '../core/metadata';
 import { checkDnsSubdomain } from '../core/names';
 import { checkNginxSize } from '../core/nginx';
 import { Environment } from '../environments/environment';
+import { CLUSTER_ISSUERS, knownIssuer } from './cluster-issuers';
 import { ResponseHeaders } from './response-headers';
 
 /** A Service an Ingress can send traffic to. */
@@ -191,6 +192,10 @@ export class WebIngress extends Construct {
     }
     if (props.clusterIssuer !== undefined) {
       checkDnsSubdomain(this, 'clusterIssuer', props.clusterIssuer);
+      if (!knownIssuer(props.clusterIssuer)) {
+        fail(this, `clusterIssuer "${props.clusterIssuer}" is not a ClusterIssuer the platform renders`,
+          `use one of ${Object.keys(CLUSTER_ISSUERS).join(', ')}, or add it to lib/ingress/cluster-issuers.ts`);
+      }
     }
     if (props.maxBodySize !== undefined) {
       checkNginxSize(this, 'maxBodySize (proxy-body-size)', props.maxBodySize);
@@ -198,6 +203,11 @@ export class WebIngress extends Construct {
     const hosts = [...new Set(props.routes.map(r => r.host))].sort();
     this.hosts = hosts;
     const headers = props.responseHeaders === false ? undefined : props.responseHeaders ?? ResponseHeaders.defaultFor(this);
+    const hsts = headers?.headers['Strict-Transport-Security'];
+    if (tls && hsts && props.clusterIssuer !== undefined && !knownIssuer(props.clusterIssuer)!.browserTrusted) {
+      fail(this, `Ingress ${props.name} sends Strict-Transport-Security "${hsts}" but its certificate comes from ${props.clusterIssuer}, which browsers do not trust: HSTS allows no click-through`,
+        'use a browser-trusted clusterIssuer (letsencrypt-prod), or leave clusterIssuer unset for the environment\'s');
+    }
 
     const annotations: Record<string, string> = {
       [`${NGINX}/limit-connections`]: String(rate.connectionsPerIp ?? 20),

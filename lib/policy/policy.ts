@@ -28,7 +28,8 @@ export interface Finding {
 /** Annotation prefix an object uses to exempt itself from one check, with the reason as value. */
 export const EXEMPT_PREFIX = 'policy.fleet.dev/exempt-';
 
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition']);
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition',
+  'ClusterIssuer', 'ClusterSecretStore']);
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'Job', 'CronJob', 'DaemonSet']);
 const SAFE_VOLUMES = ['emptyDir', 'persistentVolumeClaim', 'configMap', 'secret', 'projected', 'downwardAPI', 'ephemeral', 'csi'];
 

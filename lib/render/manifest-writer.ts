@@ -5,6 +5,7 @@ import { Document, Scalar, visit } from 'yaml';
 import { SystemChart } from '../chart';
 import { byCodeUnit } from '../core/checks';
 import { GitOpsChart } from '../gitops/argo-cd';
+import { PlatformChart } from '../platform/platform-chart';
 import { trafficMap } from '../gitops/traffic-map';
 import { ServiceNetworkPolicy } from '../network/network-policy';
 
@@ -69,13 +70,15 @@ export function validateApp(app: App): void {
 /**
  * Renders every system chart to files under `<env>/<system>/`, one object per file so
  * that a pull request's diff names exactly the objects it changes, with the system's
- * traffic map as README.md; and each environment's Argo CD objects under `<env>/argocd/`.
+ * traffic map as README.md; each environment's platform layer under `<env>/platform/` and
+ * `<env>/platform-config/` (with the bootstrap files, which are no manifests, under
+ * `<env>/platform/bootstrap/`); and its Argo CD objects under `<env>/argocd/`.
  */
 export function renderApp(app: App): RenderedFile[] {
   validateApp(app);
   const files: RenderedFile[] = [];
   const seen = new Set<string>();
-  const charts = app.node.children.filter(c => c instanceof SystemChart || c instanceof GitOpsChart) as Array<SystemChart | GitOpsChart>;
+  const charts = app.node.children.filter(c => c instanceof SystemChart || c instanceof GitOpsChart || c instanceof PlatformChart) as Array<SystemChart | GitOpsChart | PlatformChart>;
   for (const chart of charts) {
     const dir = chart.outputDir;
     const objects = chart.toJson();
@@ -84,6 +87,9 @@ export function renderApp(app: App): RenderedFile[] {
       const policies = chart.node.findAll().filter((c): c is ServiceNetworkPolicy => c instanceof ServiceNetworkPolicy);
       const readme = trafficMap({ title: dir, namespace: chart.namespaceName, objects, policies });
       files.push({ path: `${dir}/README.md`, content: readme });
+    }
+    if (chart instanceof PlatformChart) {
+      for (const f of chart.bootstrapFiles) { files.push({ path: f.path, content: HEADER + toYaml(f.content) }); }
     }
     for (const object of objects) {
       const file = `${dir}/${manifestFileName(object)}`;

@@ -4,7 +4,7 @@ import { App } from 'cdk8s';
 import { ReleaseManifest, RELEASES_CONTEXT } from '../../lib/environments/releases';
 import { buildFleet } from '../../lib/fleet';
 import { renderApp } from '../../lib/render/manifest-writer';
-import { AUTOSCALER_HEALTH_KEY, AUTOSCALER_HEALTH_LUA, AUTOSCALER_HEALTH_USE_OPEN_LIBS } from '../../lib/autoscaling/autoscaler-health';
+import { HEALTH_CHECKS } from '../../lib/gitops/health-checks';
 import { promoted } from '../promote';
 
 /** One rendering the release simulation asks for. */
@@ -31,7 +31,8 @@ interface RenderJob {
 export function run(args: string[]): void {
   const jobs = JSON.parse(fs.readFileSync(args[0], 'utf8')) as RenderJob[];
   if (args[1]) {
-    fs.writeFileSync(args[1], JSON.stringify({ [AUTOSCALER_HEALTH_KEY]: { script: AUTOSCALER_HEALTH_LUA, useOpenLibs: AUTOSCALER_HEALTH_USE_OPEN_LIBS } }));
+    // The same checks the platform puts in argocd-cm (lib/gitops/health-checks.ts).
+    fs.writeFileSync(args[1], JSON.stringify(HEALTH_CHECKS));
   }
   const results: ReleaseManifest[] = [];
   for (const job of jobs) {

@@ -1,0 +1,122 @@
+import { Construct } from 'constructs';
+import { Application, ApplicationSpecSource } from '../../imports/argoproj.io';
+import { checkDnsLabel } from '../core/checks';
+import { fail } from '../core/errors';
+import { LabelKeys, MANAGED_BY } from '../core/labels';
+import { Environment } from '../environments/environment';
+import { IN_CLUSTER, SyncRetry, syncRetry } from '../gitops/argo-cd';
+import { syncWaveAnnotation } from '../gitops/sync-waves';
+import { floatingParts, PlatformPin } from './pins';
+
+/** Webhook CA bundles that cert-manager's cainjector or the operators themselves write after the sync. */
+const INJECTED_CA_BUNDLES = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'].map(kind => ({
+  group: 'admissionregistration.k8s.io',
+  kind,
+  jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
+}));
+
+export interface AddonApplicationProps {
+  /** Application name (and Helm release name unless `releaseName` is given). */
+  readonly name: string;
+  /** The pinned upstream chart or kustomization. */
+  readonly pin: PlatformPin;
+  /** Namespace the add-on is installed into. */
+  readonly namespace: string;
+  /** Sync wave of the Application within the platform folder. */
+  readonly wave: number;
+  /** AppProject of the Application. */
+  readonly project: string;
+  /**
+   * Helm values (a Helm pin only).
+   * @default - the chart's defaults
+   */
+  readonly values?: Record<string, unknown>;
+  /**
+   * Helm release name (a Helm pin only).
+   * @default - the Application name
+   */
+  readonly releaseName?: string;
+  /**
+   * Prune what the chart no longer renders.
+   * @default - as the environment's gitops.automated (no pruning where people sync by hand)
+   */
+  readonly prune?: boolean;
+  /**
+   * Retry policy.
+   * @default - 5 attempts, 10s backoff doubling up to 5m
+   */
+  readonly retry?: SyncRetry;
+}
+
+/**
+ * An Argo CD Application installing one pinned upstream chart (or kustomization) into its
+ * namespace. It syncs automatically and heals drift: the platform is what every system stands
+ * on, and it changes only through a reviewed pin or value. It has no cascade-delete
+ * finalizer: deleting or renaming it leaves the add-on, its CRDs and so every custom resource
+ * of them in place (a deleted CRD takes all its objects with it).
+ */
+export class AddonApplication extends Construct {
+  public readonly application: Application;
+  public readonly name: string;
+  public readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: AddonApplicationProps) {
+    super(scope, id);
+    const env = Environment.of(this);
+    const gitops = env.settings.gitops;
+    checkDnsLabel(this, 'add-on name', props.name);
+    checkDnsLabel(this, 'add-on namespace', props.namespace);
+    const floating = floatingParts(props.pin);
+    if (floating.length) {
+      fail(this, `${props.name} is not pinned: ${floating.join('; ')}`, 'pin an exact release in lib/platform/pins.ts');
+    }
+    if (props.pin.source === 'kustomize' && (props.values || props.releaseName)) {
+      fail(this, `${props.name} is a kustomization, which takes no Helm values or release name`, 'drop values and releaseName');
+    }
+    this.name = props.name;
+    this.namespace = props.namespace;
+    const source: ApplicationSpecSource = props.pin.source === 'helm'
+      ? {
+        repoUrl: props.pin.repoURL,
+        chart: props.pin.chart,
+        targetRevision: props.pin.version,
+        helm: {
+          releaseName: props.releaseName ?? props.name,
+          ...(props.values ? { valuesObject: props.values } : {}),
+        },
+      }
+      : {
+        repoUrl: props.pin.repoURL,
+        path: props.pin.path,
+        targetRevision: props.pin.version,
+        kustomize: { images: [...props.pin.images] },
+      };
+    this.application = new Application(this, 'Resource', {
+      metadata: {
+        name: props.name,
+        namespace: gitops.namespace,
+        labels: {
+          [LabelKeys.name]: props.name,
+          [LabelKeys.instance]: props.name,
+          [LabelKeys.component]: 'application',
+          [LabelKeys.partOf]: 'platform',
+          [LabelKeys.managedBy]: MANAGED_BY,
+        },
+        annotations: syncWaveAnnotation(props.wave),
+      },
+      spec: {
+        project: props.project,
+        source,
+        destination: { server: gitops.destinationServer ?? IN_CLUSTER, namespace: props.namespace },
+        syncPolicy: {
+          automated: { prune: props.prune ?? gitops.automated, selfHeal: true },
+          // Server-side apply: several charts' CRDs exceed the 256 KiB last-applied annotation.
+          syncOptions: ['ServerSideApply=true', 'RespectIgnoreDifferences=true'],
+          retry: syncRetry(this, props.retry ?? {}),
+        },
+        ignoreDifferences: INJECTED_CA_BUNDLES,
+        revisionHistoryLimit: 10,
+      },
+    });
+  }
+}
