@@ -9,6 +9,7 @@ import { Environment } from './environments/environment';
 import { applyRetention } from './gitops/sync-options';
 import { applySyncWave } from './gitops/sync-waves';
 import { FIXED_PLATFORM_NAMESPACES } from './platform/namespaces';
+import { SystemSecrets } from './secrets/system-secrets';
 
 export interface SystemChartProps {
   /** The environment this chart renders. */
@@ -49,6 +50,8 @@ export class SystemChart extends Chart {
   public readonly namespaceName: string;
   /** The system's Namespace object. */
   public readonly namespaceObject: k8s.KubeNamespace;
+  /** The Secrets the system's constructs read, and the ExternalSecrets that produce them. */
+  public readonly secrets: SystemSecrets;
 
   constructor(scope: Construct, props: SystemChartProps) {
     const namespace = props.namespace ?? props.system;
@@ -92,6 +95,7 @@ export class SystemChart extends Chart {
         },
       },
     });
+    this.secrets = new SystemSecrets(this, 'secrets', { environment: props.environment, namespace, system: props.system });
   }
 
   /** Where the chart renders, relative to dist/. */
