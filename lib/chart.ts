@@ -9,6 +9,7 @@ import { Environment } from './environments/environment';
 import { applyRetention } from './gitops/sync-options';
 import { applySyncWave } from './gitops/sync-waves';
 import { FIXED_PLATFORM_NAMESPACES } from './platform/namespaces';
+import { applySecretReload } from './secrets/secret-rotation';
 import { SystemSecrets } from './secrets/system-secrets';
 
 export interface SystemChartProps {
@@ -104,13 +105,15 @@ export class SystemChart extends Chart {
   }
 
   /**
-   * The chart's objects, each annotated with the Argo CD sync wave it applies in, and those
-   * that hold data with `Delete=false,Prune=false` (lib/gitops/sync-options.ts).
+   * The chart's objects, each annotated with the Argo CD sync wave it applies in, those
+   * that hold data with `Delete=false,Prune=false` (lib/gitops/sync-options.ts), and each
+   * Deployment with the Secrets a change of which restarts it (lib/secrets/secret-rotation.ts).
    */
   public toJson(): any[] {
     const objects = super.toJson();
     objects.forEach(applySyncWave);
     objects.forEach(applyRetention);
+    objects.forEach(applySecretReload);
     return objects;
   }
 }
