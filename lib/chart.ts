@@ -9,6 +9,8 @@ import { Environment } from './environments/environment';
 import { applyRetention } from './gitops/sync-options';
 import { applySyncWave } from './gitops/sync-waves';
 import { FIXED_PLATFORM_NAMESPACES } from './platform/namespaces';
+import { applySecretReload } from './secrets/secret-rotation';
+import { SystemSecrets } from './secrets/system-secrets';
 
 export interface SystemChartProps {
   /** The environment this chart renders. */
@@ -49,6 +51,8 @@ export class SystemChart extends Chart {
   public readonly namespaceName: string;
   /** The system's Namespace object. */
   public readonly namespaceObject: k8s.KubeNamespace;
+  /** The Secrets the system's constructs read, and the ExternalSecrets that produce them. */
+  public readonly secrets: SystemSecrets;
 
   constructor(scope: Construct, props: SystemChartProps) {
     const namespace = props.namespace ?? props.system;
@@ -92,6 +96,7 @@ export class SystemChart extends Chart {
         },
       },
     });
+    this.secrets = new SystemSecrets(this, 'secrets', { environment: props.environment, namespace, system: props.system });
   }
 
   /** Where the chart renders, relative to dist/. */
@@ -100,13 +105,15 @@ export class SystemChart extends Chart {
   }
 
   /**
-   * The chart's objects, each annotated with the Argo CD sync wave it applies in, and those
-   * that hold data with `Delete=false,Prune=false` (lib/gitops/sync-options.ts).
+   * The chart's objects, each annotated with the Argo CD sync wave it applies in, those
+   * that hold data with `Delete=false,Prune=false` (lib/gitops/sync-options.ts), and each
+   * Deployment with the Secrets a change of which restarts it (lib/secrets/secret-rotation.ts).
    */
   public toJson(): any[] {
     const objects = super.toJson();
     objects.forEach(applySyncWave);
     objects.forEach(applyRetention);
+    objects.forEach(applySecretReload);
     return objects;
   }
 }

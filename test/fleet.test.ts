@@ -3,7 +3,9 @@ import * as path from 'path';
 import { buildFleet, SYSTEMS } from '../lib/fleet';
 import { ENVIRONMENT_NAMES } from '../lib/environments/environment';
 import { isManifestPath } from '../lib/render/manifest-path';
+import { checkManifests } from '../lib/policy/policy';
 import { renderApp, RenderedFile } from '../lib/render/manifest-writer';
+import { secretReads } from '../lib/secrets/secret-readers';
 import { renderShop } from './fixtures/shop';
 
 const files = renderApp(buildFleet());
@@ -47,6 +49,33 @@ describe('the fleet', () => {
     expect(committed.sort()).toEqual(files.map(f => f.path).sort());
     const stale = files.filter(f => fs.readFileSync(path.join(dist, f.path), 'utf8') !== f.content).map(f => f.path);
     expect(stale).toEqual([]);
+  });
+});
+
+describe('the fleet\'s Secrets', () => {
+  const manifests = files.filter(f => f.object).map(f => ({ file: f.path, env: f.path.split('/')[0], object: f.object }));
+
+  test('no pod in any environment reads a Secret or key that nothing in its namespace produces', () => {
+    const reads = manifests.flatMap(m => secretReads(m.object).filter(r => r.via === 'env').map(r => `${m.env}/${r.secretName}`));
+    // Every environment's pods read (at least) the five Secrets of issue #14: the gate has something to check.
+    for (const env of ENVIRONMENT_NAMES) {
+      expect(reads).toEqual(expect.arrayContaining(['songnodes-secrets', 'novacron-secrets', 'ariaforge-secrets',
+        'domain-runner-database', 'domain-runner-llm-keys'].map(s => `${env}/${s}`)));
+    }
+    expect(checkManifests(manifests).filter(f => f.check === 'secret-produced')).toEqual([]);
+  });
+
+  test('each system\'s ExternalSecret fetches exactly the keys the pods of its namespace read, and no Secret is rendered', () => {
+    // The systems' ExternalSecrets (the platform's are read by the Helm charts it installs).
+    const externalSecrets = manifests.filter(m => m.object.kind === 'ExternalSecret' && m.file.split('/')[1] in SYSTEMS);
+    expect(externalSecrets.length).toBeGreaterThanOrEqual(3 * 5);
+    for (const es of externalSecrets) {
+      const { namespace, name } = es.object.metadata;
+      const read = new Set(manifests.filter(m => m.env === es.env && m.object.metadata.namespace === namespace)
+        .flatMap(m => secretReads(m.object)).filter(r => r.secretName === name).flatMap(r => r.keys ?? []));
+      expect([es.file, es.object.spec.data.map((d: any) => d.secretKey)]).toEqual([es.file, [...read].sort()]);
+    }
+    expect(manifests.filter(m => m.object.kind === 'Secret')).toEqual([]);
   });
 });
 

@@ -136,3 +136,174 @@ describe('policy gate', () => {
     expect(formatFindings(all)).toMatch(/EXEMPT .*Deployment\/web-blue \[container-image-pull-policy\].*\(exempt: air-gapped mirror\)/);
   });
 });
+
+describe('policy gate: every Secret a pod reads is produced in its namespace', () => {
+  /** The secret-produced findings, as `Kind/name: message`. */
+  function secretFindings(ms: Manifest[]): string[] {
+    return failing(checkManifests(ms)).filter(f => f.check === 'secret-produced').map(f => `${f.object}: ${f.message}`);
+  }
+  function add(ms: Manifest[], object: any): void {
+    ms.push({ file: `production/shop/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`, env: 'production', object: { ...object, metadata: { namespace: 'shop', ...object.metadata } } });
+  }
+  const web = (ms: Manifest[]) => obj(ms, 'Deployment', 'web-blue').spec.template.spec;
+  /** web-blue reads `key` of Secret `name` into env X. */
+  function readKey(ms: Manifest[], name: string, key: string): void {
+    web(ms).containers[0].env.push({ name: 'X', valueFrom: { secretKeyRef: { name, key } } });
+  }
+  const cnpg = (spec: any = {}) => ({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg' }, spec: { instances: 3, storage: { size: '1Gi' }, ...spec } });
+  const rabbit = (spec: any = {}) => ({ apiVersion: 'rabbitmq.com/v1beta1', kind: 'RabbitmqCluster', metadata: { name: 'mq' }, spec });
+  const externalSecret = (name: string, spec: any) => ({
+    apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name },
+    spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'fleet-secrets' }, ...spec },
+  });
+
+  test('the sample reads only what its ExternalSecret produces', () => {
+    expect(secretFindings(system())).toEqual([]);
+  });
+
+  test('a key the ExternalSecret does not fetch: names the reader, the key, the producer, its keys and the fix', () => {
+    const ms = system();
+    readKey(ms, 'shop-secrets', 'API_TOKEN');
+    expect(formatFindings(failing(checkManifests(ms)))).toBe('FAIL production/shop/deployment-web-blue.yaml Deployment/web-blue [secret-produced] '
+      + 'container web env X reads key API_TOKEN of Secret shop-secrets, which ExternalSecret/shop-secrets produces without it (it holds DB_PASSWORD). '
+      + 'Fix: read the key through SecretReference.fromName(\'shop-secrets\').key(\'API_TOKEN\') so the ExternalSecret fetches it, or read one of the keys it holds');
+  });
+
+  test('a Secret nothing produces: every reader is named', () => {
+    const ms = system();
+    ms.splice(ms.findIndex(m => m.object.kind === 'ExternalSecret'), 1);
+    expect(secretFindings(ms)).toEqual([
+      'CronJob/db-backup: container db-backup env PGPASSWORD reads key DB_PASSWORD of Secret shop-secrets, which nothing in namespace shop produces',
+      'Deployment/web-blue: container web env DB_PASSWORD reads key DB_PASSWORD of Secret shop-secrets, which nothing in namespace shop produces',
+      'Deployment/web-green: container web env DB_PASSWORD reads key DB_PASSWORD of Secret shop-secrets, which nothing in namespace shop produces',
+      'StatefulSet/db: container db env POSTGRES_PASSWORD reads key DB_PASSWORD of Secret shop-secrets, which nothing in namespace shop produces',
+    ]);
+  });
+
+  test('a Secret produced in another namespace (or environment) does not count', () => {
+    const ms = system();
+    obj(ms, 'ExternalSecret', 'shop-secrets').metadata.namespace = 'billing';
+    expect(secretFindings(ms)).toHaveLength(4);
+    const other = system().map(m => (m.object.kind === 'ExternalSecret' ? { ...m, env: 'staging' } : m));
+    expect(secretFindings(other)).toHaveLength(4);
+  });
+
+  test('envFrom, secret volumes (with and without items) and projected volumes are read too; optional ones are not', () => {
+    const ms = system();
+    web(ms).containers[0].envFrom = [{ secretRef: { name: 'env-bundle' } }, { secretRef: { name: 'maybe', optional: true } }];
+    web(ms).volumes.push(
+      { name: 'certs', secret: { secretName: 'client-certs' } },
+      { name: 'one', secret: { secretName: 'shop-secrets', items: [{ key: 'CA', path: 'ca.pem' }] } },
+      { name: 'bundle', projected: { sources: [{ secret: { name: 'shop-secrets', items: [{ key: 'DB_PASSWORD', path: 'p' }] } }, { secret: { name: 'gone' } }] } },
+      { name: 'opt', secret: { secretName: 'optional-certs', optional: true } },
+    );
+    expect(secretFindings(ms)).toEqual([
+      'Deployment/web-blue: container web envFrom reads Secret env-bundle, which nothing in namespace shop produces',
+      'Deployment/web-blue: volume certs reads Secret client-certs, which nothing in namespace shop produces',
+      'Deployment/web-blue: volume one reads key CA of Secret shop-secrets, which ExternalSecret/shop-secrets produces without it (it holds DB_PASSWORD)',
+      'Deployment/web-blue: volume bundle reads Secret gone, which nothing in namespace shop produces',
+    ]);
+  });
+
+  test('CloudNativePG: <cluster>-app with its documented keys; <cluster>-superuser only with enableSuperuserAccess', () => {
+    const ms = system();
+    add(ms, cnpg());
+    readKey(ms, 'pg-app', 'uri');
+    expect(secretFindings(ms)).toEqual([]);
+    readKey(ms, 'pg-app', 'connection-string');
+    readKey(ms, 'pg-superuser', 'password');
+    expect(secretFindings(ms)).toEqual([
+      'Deployment/web-blue: container web env X reads key connection-string of Secret pg-app, which Cluster/pg produces without it '
+      + '(it holds dbname, fqdn-jdbc-uri, fqdn-uri, host, jdbc-uri, password, pgpass, port, uri, user, username)',
+      'Deployment/web-blue: container web env X reads key password of Secret pg-superuser, which nothing in namespace shop produces',
+    ]);
+    obj(ms, 'Cluster', 'pg').spec.enableSuperuserAccess = true;
+    expect(secretFindings(ms)).toHaveLength(1);
+  });
+
+  test('CloudNativePG: no <cluster>-app when the application Secret is the user\'s, and the user\'s Secret must exist', () => {
+    const ms = system();
+    add(ms, cnpg({ bootstrap: { initdb: { database: 'shop', owner: 'shop', secret: { name: 'shop-db-owner' } } } }));
+    readKey(ms, 'pg-app', 'password');
+    expect(secretFindings(ms)).toEqual([
+      'Deployment/web-blue: container web env X reads key password of Secret pg-app, which nothing in namespace shop produces',
+      'Cluster/pg: spec.bootstrap.initdb.secret reads keys username, password of Secret shop-db-owner, which nothing in namespace shop produces',
+    ]);
+  });
+
+  test('RabbitMQ: <name>-default-user with its documented keys, plugin ports per enabled plugin', () => {
+    const ms = system();
+    add(ms, rabbit({ rabbitmq: { additionalPlugins: ['rabbitmq_stream'] } }));
+    readKey(ms, 'mq-default-user', 'password');
+    readKey(ms, 'mq-default-user', 'stream-port');
+    expect(secretFindings(ms)).toEqual([]);
+    readKey(ms, 'mq-default-user', 'connection_string');
+    expect(secretFindings(ms)).toEqual(['Deployment/web-blue: container web env X reads key connection_string of Secret mq-default-user, '
+      + 'which RabbitmqCluster/mq produces without it (it holds default_user.conf, host, password, port, provider, stream-port, type, username)']);
+    obj(ms, 'RabbitmqCluster', 'mq').spec.secretBackend = { externalSecret: { name: 'mq-user' } };
+    expect(secretFindings(ms)).toEqual([
+      'Deployment/web-blue: container web env X reads key password of Secret mq-default-user, which nothing in namespace shop produces',
+      'Deployment/web-blue: container web env X reads key stream-port of Secret mq-default-user, which nothing in namespace shop produces',
+      'Deployment/web-blue: container web env X reads key connection_string of Secret mq-default-user, which nothing in namespace shop produces',
+      'RabbitmqCluster/mq: spec.secretBackend.externalSecret reads Secret mq-user, which nothing in namespace shop produces',
+    ]);
+  });
+
+  test('ExternalSecret dataFrom: any key may be there; a template: only the templated keys (unless it merges)', () => {
+    const ms = system();
+    add(ms, externalSecret('bundle', { dataFrom: [{ extract: { key: 'shop-bundle' } }] }));
+    add(ms, externalSecret('dsn', { data: [{ secretKey: 'password', remoteRef: { key: 'pw' } }], target: { template: { data: { DSN: 'postgres://app:{{ .password }}@db/shop' } } } }));
+    readKey(ms, 'bundle', 'ANYTHING');
+    readKey(ms, 'dsn', 'DSN');
+    expect(secretFindings(ms)).toEqual([]);
+    readKey(ms, 'dsn', 'password');
+    expect(secretFindings(ms)).toEqual(['Deployment/web-blue: container web env X reads key password of Secret dsn, which ExternalSecret/dsn produces without it (it holds DSN)']);
+    obj(ms, 'ExternalSecret', 'dsn').spec.target.template.mergePolicy = 'Merge';
+    expect(secretFindings(ms)).toEqual([]);
+  });
+
+  test('an ExternalSecret that merges into an existing Secret does not produce one', () => {
+    const ms = system();
+    obj(ms, 'ExternalSecret', 'shop-secrets').spec.target.creationPolicy = 'Merge';
+    expect(secretFindings(ms)).toHaveLength(4);
+  });
+
+  test('two producers of one Secret are both named', () => {
+    const ms = system();
+    add(ms, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'shop-secrets' } });
+    expect(secretFindings(ms)).toEqual([
+      'ExternalSecret/shop-secrets: produces Secret shop-secrets, which Secret/shop-secrets also produces',
+      'Secret/shop-secrets: produces Secret shop-secrets, which ExternalSecret/shop-secrets also produces',
+    ]);
+  });
+
+  test('an Ingress\'s TLS Secret: made by cert-manager\'s ingress-shim when the Ingress names an issuer, else missing', () => {
+    const ms = system();
+    const ingress = obj(ms, 'Ingress', 'web');
+    expect(ingress.spec.tls[0].secretName).toBeDefined();
+    expect(secretFindings(ms)).toEqual([]);
+    delete ingress.metadata.annotations['cert-manager.io/cluster-issuer'];
+    const findings = failing(checkManifests(ms)).filter(f => f.check === 'secret-produced');
+    expect(findings.map(f => `${f.object}: ${f.message}`)).toEqual([`Ingress/web: tls for ${ingress.spec.tls[0].hosts.join(', ')} reads keys tls.crt, tls.key of Secret ${ingress.spec.tls[0].secretName}, which nothing in namespace shop produces`]);
+    expect(findings[0].fix).toMatch(/^annotate the Ingress with cert-manager.io\/cluster-issuer/);
+    add(ms, { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web' }, spec: { secretName: ingress.spec.tls[0].secretName } });
+    expect(secretFindings(ms)).toEqual([]);
+  });
+
+  test('a custom resource that reads a Secret (the Redis operator\'s redisSecret) is checked the same way', () => {
+    const ms = system();
+    add(ms, { apiVersion: 'redis.redis.opstreelabs.in/v1beta2', kind: 'RedisReplication', metadata: { name: 'cache' }, spec: { kubernetesConfig: { image: 'quay.io/opstree/redis:v7.0.15', redisSecret: { name: 'redis-auth', key: 'password' } } } });
+    expect(secretFindings(ms)).toEqual(['RedisReplication/cache: spec.kubernetesConfig.redisSecret reads key password of Secret redis-auth, which nothing in namespace shop produces']);
+    add(ms, externalSecret('redis-auth', { data: [{ secretKey: 'password', remoteRef: { key: 'shop__redis-auth__password' } }] }));
+    expect(secretFindings(ms)).toEqual([]);
+  });
+
+  test('exempt only through the exemption annotation, which the report shows', () => {
+    const ms = system();
+    readKey(ms, 'made-by-hand', 'token');
+    obj(ms, 'Deployment', 'web-blue').metadata.annotations[`${EXEMPT_PREFIX}secret-produced`] = 'created by the bootstrap runbook';
+    const all = checkManifests(ms);
+    expect(failing(all)).toEqual([]);
+    expect(formatFindings(all)).toMatch(/EXEMPT .*Deployment\/web-blue \[secret-produced\] container web env X reads key token of Secret made-by-hand.*\(exempt: created by the bootstrap runbook\)/);
+  });
+});

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { checkDataKey } from '../core/config-keys';
 import { checkDnsSubdomain } from '../core/names';
+import { SystemSecrets } from '../secrets/system-secrets';
 
 /** Who creates a referenced Secret in the cluster. */
 export enum SecretSource {
@@ -56,10 +57,15 @@ export class SecretReference {
 }
 
 /**
- * Checks a Secret key reference where a construct uses it: the Secret's name is a DNS-1123
- * subdomain and the key a valid Secret key, or the kubelet could never resolve it.
+ * Checks and records a Secret key reference where a construct renders it into a manifest:
+ * the Secret's name is a DNS-1123 subdomain and the key a valid Secret key, or the kubelet
+ * could never resolve it. Every construct that puts a SecretKeyReference into a manifest
+ * calls this, once per key: the system's {@link SystemSecrets} renders the ExternalSecret
+ * that produces exactly the keys recorded (nothing for an operator's Secret).
  */
 export function checkSecretKeyReference(scope: IConstruct, what: string, ref: SecretKeyReference): void {
   checkDnsSubdomain(scope, `${what}: secret name`, ref.secretName);
   checkDataKey(scope, `${what}: secret key`, ref.key);
+  const producer = (ref.source ?? SecretSource.EXTERNAL) === SecretSource.OPERATOR ? 'operator' : 'secret-manager';
+  SystemSecrets.of(scope).use(scope, ref.secretName, ref.key, producer);
 }

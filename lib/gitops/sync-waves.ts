@@ -29,6 +29,8 @@ const BY_KIND: Record<string, SyncWave> = {
   Namespace: SyncWave.NAMESPACE,
   ConfigMap: SyncWave.CONFIG,
   Secret: SyncWave.CONFIG,
+  // Argo CD's health check holds the next wave until the ExternalSecret has synced its Secret.
+  ExternalSecret: SyncWave.CONFIG,
   ServiceAccount: SyncWave.CONFIG,
   // With the workloads that mount them: under a WaitForFirstConsumer storage class a claim
   // stays Pending (Progressing, to Argo CD) until a pod using it is scheduled, so a claim in

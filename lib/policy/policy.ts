@@ -2,6 +2,8 @@ import { looksSecret } from '../config/secret-names';
 import { isValidLabelValue } from '../core/labels';
 import { LabelIndex, SelectorIndex, selects } from '../core/selectors';
 import { operatorPods } from '../datastores/operator-pods';
+import { ProducedSecret, producedSecrets, SecretProducerIndex } from '../secrets/secret-producers';
+import { SecretRead, secretReads } from '../secrets/secret-readers';
 import { kubeScoreIgnores } from './kube-score-ignore';
 import { schemaErrors } from './schema-validation';
 import { fieldSource, isKnownKind, unknownFields } from './unknown-fields';
@@ -113,11 +115,14 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
   const findings: Finding[] = [];
   // Cross-references are checked within one system of one environment (one dist/ folder).
   const systems = new Map<string, SystemIndex>();
+  // Secrets are looked up where the kubelet and the controllers look: in the object's namespace.
+  const secrets = new SecretProducerIndex();
   for (const m of manifests) {
     const dir = m.file.split('/').slice(0, 2).join('/');
     const sys = systems.get(dir) ?? new SystemIndex();
     sys.add(m.object);
     systems.set(dir, sys);
+    secrets.add(m.env, m.object);
   }
   for (const m of manifests) {
     const o = m.object;
@@ -155,6 +160,19 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
     }
     if (o.kind === 'Secret' && (o.data || o.stringData)) {
       report('secret-data', 'is a Secret with data in git', 'create the Secret outside the repo and reference it by name and key');
+    }
+    // Every Secret (and key) the object reads is produced in its namespace, by exactly one object.
+    const namespace = o.metadata?.namespace;
+    for (const read of secretReads(o)) {
+      const problem = unproducedRead(read, namespace, secrets.producersOf(m.env, namespace, read.secretName));
+      if (problem) { report('secret-produced', problem.message, problem.fix); }
+    }
+    for (const p of producedSecrets(o)) {
+      const others = secrets.producersOf(m.env, namespace, p.secretName).filter(q => q.by !== p.by);
+      if (others.length) {
+        report('secret-produced', `produces Secret ${p.secretName}, which ${others.map(q => q.by).join(' and ')} also produce${others.length > 1 ? '' : 's'}`,
+          'let one object produce it: the producers would overwrite each other\'s keys (or refuse to, leaving the Secret stale)');
+      }
     }
     if (o.kind === 'Service' && (o.spec?.type === 'NodePort' || o.spec?.type === 'LoadBalancer')) {
       report('service-type', `is a ${o.spec.type} Service`, 'use ClusterIP behind the ingress controller');
@@ -308,6 +326,35 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
     }
   }
   return findings;
+}
+
+/**
+ * Why `read` cannot be satisfied by what its namespace produces (nothing, or a producer
+ * without the key), with the fix; undefined when it can.
+ */
+function unproducedRead(read: SecretRead, namespace: string, producers: readonly ProducedSecret[]): { message: string; fix: string } | undefined {
+  const keys = read.keys ?? [];
+  const what = `${read.where} reads ${keys.length ? `key${keys.length > 1 ? 's' : ''} ${keys.join(', ')} of ` : ''}Secret ${read.secretName}`;
+  if (producers.length === 0) {
+    const tls = read.via === 'controller' && keys.includes('tls.crt');
+    return {
+      message: `${what}, which nothing in namespace ${namespace} produces`,
+      fix: tls
+        ? 'annotate the Ingress with cert-manager.io/cluster-issuer (cert-manager\'s ingress-shim then issues the certificate into it), or render a Certificate with that secretName'
+        : `render its producer in ${namespace}: read it through SecretReference.fromName('${read.secretName}') (an ExternalSecret is rendered for the keys read), or point the reader at a Secret an operator generates (CloudNativePG <cluster>-app, RabbitMQ <cluster>-default-user)`,
+    };
+  }
+  // With several producers (itself a finding) a key any of them makes counts as produced.
+  const missing = keys.filter(k => producers.every(p => p.keys !== undefined && !p.keys.has(k)));
+  if (missing.length === 0) { return undefined; }
+  const producer = producers[0];
+  const has = [...producer.keys ?? []].sort();
+  return {
+    message: `${read.where} reads key${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of Secret ${read.secretName}, which ${producer.by} produces without ${missing.length > 1 ? 'them' : 'it'} (it holds ${has.join(', ') || 'no keys'})`,
+    fix: producer.by.startsWith('ExternalSecret/')
+      ? `read the key through SecretReference.fromName('${read.secretName}').key('${missing[0]}') so the ExternalSecret fetches it, or read one of the keys it holds`
+      : `read one of the keys ${producer.by} writes: ${has.join(', ')}`,
+  };
 }
 
 /**

@@ -8,6 +8,7 @@ import { GitOpsChart } from '../gitops/argo-cd';
 import { PlatformChart } from '../platform/platform-chart';
 import { trafficMap } from '../gitops/traffic-map';
 import { ServiceNetworkPolicy } from '../network/network-policy';
+import { secretInventory } from '../secrets/secret-inventory';
 
 /** One file of dist/: a path relative to dist/ and its content. */
 export interface RenderedFile {
@@ -70,9 +71,10 @@ export function validateApp(app: App): void {
 /**
  * Renders every system chart to files under `<env>/<system>/`, one object per file so
  * that a pull request's diff names exactly the objects it changes, with the system's
- * traffic map as README.md; each environment's platform layer under `<env>/platform/` and
- * `<env>/platform-config/` (with the bootstrap files, which are no manifests, under
- * `<env>/platform/bootstrap/`); and its Argo CD objects under `<env>/argocd/`.
+ * traffic map and Secrets (what to create in the secret manager) as README.md; each
+ * environment's platform layer under `<env>/platform/` and `<env>/platform-config/` (with the
+ * bootstrap files, which are no manifests, under `<env>/platform/bootstrap/`); and its Argo CD
+ * objects under `<env>/argocd/`.
  */
 export function renderApp(app: App): RenderedFile[] {
   validateApp(app);
@@ -86,7 +88,8 @@ export function renderApp(app: App): RenderedFile[] {
       // The traffic map is drawn from the same objects, so it cannot drift from them.
       const policies = chart.node.findAll().filter((c): c is ServiceNetworkPolicy => c instanceof ServiceNetworkPolicy);
       const readme = trafficMap({ title: dir, namespace: chart.namespaceName, objects, policies });
-      files.push({ path: `${dir}/README.md`, content: readme });
+      const secrets = secretInventory({ objects, store: chart.environment.settings.secretStore });
+      files.push({ path: `${dir}/README.md`, content: secrets ? `${readme}\n${secrets}` : readme });
     }
     if (chart instanceof PlatformChart) {
       for (const f of chart.bootstrapFiles) { files.push({ path: f.path, content: HEADER + toYaml(f.content) }); }
