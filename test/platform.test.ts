@@ -209,6 +209,17 @@ describe('values derived from what the fleet renders', () => {
   });
 });
 
+describe('Reloader', () => {
+  test.each(ENVIRONMENT_NAMES)('%s: installed wherever a Deployment asks to restart on a Secret change, acting on those annotations only', env => {
+    const asking = systemObjects(env).filter(o => o.kind === 'Deployment' && o.spec.template.metadata?.annotations?.['secret.reloader.stakater.com/reload']
+      || o.metadata.annotations?.['secret.reloader.stakater.com/reload']);
+    expect(asking.length).toBeGreaterThan(0);
+    expect(values(env, 'reloader').reloader).toMatchObject({ reloadStrategy: 'annotations', autoReloadAll: false, watchGlobally: true });
+    // It never restarts the platform's own workloads, whose Secrets rotate by design.
+    expect(values(env, 'reloader').reloader.ignoreNamespaces.split(',')).toEqual(expect.arrayContaining(['cert-manager', 'cnpg-system', 'external-secrets']));
+  });
+});
+
 describe('the secret store', () => {
   test.each(ENVIRONMENT_NAMES)('%s: the ClusterSecretStore reads the environment\'s secret manager as the operator\'s Workload Identity', env => {
     const settings = ENVIRONMENTS[env].secretStore;

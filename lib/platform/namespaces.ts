@@ -2,7 +2,7 @@ import { EnvironmentSettings } from '../environments/environment';
 import { AddonName } from './pins';
 
 /** Namespaces the platform installs into that are no environment setting. */
-export const FIXED_PLATFORM_NAMESPACES = ['cert-manager', 'cnpg-system', 'external-secrets', 'rabbitmq-system'] as const;
+export const FIXED_PLATFORM_NAMESPACES = ['cert-manager', 'cnpg-system', 'external-secrets', 'rabbitmq-system', 'reloader'] as const;
 
 /** The namespace each add-on runs in. */
 export function addonNamespaces(settings: EnvironmentSettings): Readonly<Record<AddonName, string>> {
@@ -17,5 +17,6 @@ export function addonNamespaces(settings: EnvironmentSettings): Readonly<Record<
     'kube-prometheus-stack': settings.monitoringNamespace,
     'prometheus-adapter': settings.monitoringNamespace,
     'ingress-nginx': settings.ingressControllerNamespace,
+    'reloader': 'reloader',
   };
 }

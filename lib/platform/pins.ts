@@ -35,7 +35,8 @@ export type PlatformPin = HelmChartPin | KustomizePin;
 /** The add-ons the platform installs, by Application name. */
 export type AddonName =
   | 'argo-cd' | 'cert-manager' | 'external-secrets' | 'cloudnative-pg' | 'plugin-barman-cloud'
-  | 'rabbitmq-cluster-operator' | 'redis-operator' | 'kube-prometheus-stack' | 'prometheus-adapter' | 'ingress-nginx';
+  | 'rabbitmq-cluster-operator' | 'redis-operator' | 'kube-prometheus-stack' | 'prometheus-adapter' | 'ingress-nginx'
+  | 'reloader';
 
 const PROMETHEUS_COMMUNITY = 'https://prometheus-community.github.io/helm-charts';
 const CLOUDNATIVE_PG = 'https://cloudnative-pg.github.io/charts';
@@ -76,6 +77,10 @@ export const PINS: Readonly<Record<AddonName, PlatformPin>> = {
   // ingress-nginx controller v1.15.1, chart 4.15.1: the project's last release (it retired in
   // March 2026); the edge moves to the Gateway API in issue #15.
   'ingress-nginx': { source: 'helm', repoURL: 'https://kubernetes.github.io/ingress-nginx', chart: 'ingress-nginx', version: '4.15.1', appVersion: '1.15.1' },
+  // Stakater Reloader v1.4.22, chart 2.2.18: restarts a Deployment when a Secret named in its
+  // `secret.reloader.stakater.com/reload` annotation changes (an ExternalSecret's refresh after a
+  // rotation; lib/secrets/secret-rotation.ts). No CRDs.
+  'reloader': { source: 'helm', repoURL: 'https://stakater.github.io/stakater-charts', chart: 'reloader', version: '2.2.18', appVersion: 'v1.4.22' },
 };
 
 /** An exact release version: `1.2.3` or `v1.2.3`, no range, wildcard, branch or `latest`. */

@@ -245,6 +245,19 @@ export class FleetPlatform extends Construct {
           metrics: { enabled: true, serviceMonitor: { enabled: true, additionalLabels: { ...selection.labels } } },
         },
       },
+      // Reloader: only the annotations the fleet writes (no reload-everything), restarts by a
+      // pod-template annotation rather than an injected environment variable, and never the
+      // platform's own Secrets (cert-manager's renewals, CloudNativePG's CA rotation).
+      'reloader': {
+        reloader: {
+          reloadStrategy: 'annotations',
+          autoReloadAll: false,
+          watchGlobally: true,
+          ignoreNamespaces: [...new Set(Object.values(namespaceOf))].filter(n => n !== monitoring).sort(byCodeUnit).join(','),
+          enableHA: ha,
+          deployment: { replicas: ha ? 2 : 1 },
+        },
+      },
     };
 
     const wave: Readonly<Record<AddonName, PlatformWave>> = {
@@ -257,6 +270,7 @@ export class FleetPlatform extends Construct {
       'redis-operator': PlatformWave.OPERATORS,
       'plugin-barman-cloud': PlatformWave.CONSUMERS,
       'ingress-nginx': PlatformWave.CONSUMERS,
+      'reloader': PlatformWave.FOUNDATIONS,
       'prometheus-adapter': PlatformWave.CONSUMERS,
     };
     const releaseName: Partial<Record<AddonName, string>> = {
