@@ -36,6 +36,11 @@ function format(address: number, prefix: number): string {
   return `${[24, 16, 8, 0].map(s => (address >>> s) & 255).join('.')}/${prefix}`;
 }
 
+/** True when the address has bits set beyond the prefix (10.0.0.5/24): most likely a typo. */
+export function hasHostBits(cidr: Cidr): boolean {
+  return ((cidr.address & mask(cidr.prefix)) >>> 0) !== cidr.address;
+}
+
 /** True when `inner` lies inside `outer` and is strictly smaller (what `except` must be). */
 export function isStrictSubset(inner: Cidr, outer: Cidr): boolean {
   return inner.prefix > outer.prefix && ((inner.address & mask(outer.prefix)) >>> 0) === outer.address;

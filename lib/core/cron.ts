@@ -99,3 +99,46 @@ export function checkCronSchedule(scope: IConstruct, what: string, schedule: str
     }
   });
 }
+
+const SECONDS_FIELD: FieldBounds = { name: 'second', min: 0, max: 59 };
+
+/**
+ * Schedules with a seconds field, as CloudNativePG's ScheduledBackup reads them (robfig/cron
+ * v1's `cron.Parse`): six fields, seconds first, or a descriptor. Its parser also takes five
+ * fields, but then reads the first as seconds: "0 2 * * *" runs at minute 2 of every hour,
+ * not at 02:00. So five fields are refused here, with the six-field schedule they were most
+ * likely meant as.
+ */
+export function checkCronScheduleWithSeconds(scope: IConstruct, what: string, schedule: string): void {
+  const fix = 'write second minute hour day-of-month month day-of-week, e.g. "0 0 2 * * *" for 02:00 daily or "0 0 * * * *" hourly, or a descriptor such as "@daily"';
+  if (typeof schedule !== 'string' || schedule.trim() === '') {
+    fail(scope, `${what} "${schedule}" is empty`, fix);
+  }
+  if (/(^|\s)(CRON_)?TZ=/.test(schedule)) {
+    fail(scope, `${what} "${schedule}" names a time zone`, 'remove TZ=/CRON_TZ=: the operator runs schedules in its own time zone (UTC)');
+  }
+  if (schedule.startsWith('@')) {
+    if ((CRON_DESCRIPTORS as readonly string[]).includes(schedule)) { return; }
+    const every = /^@every (.+)$/.exec(schedule);
+    if (every && GO_DURATION.test(every[1]) && /[1-9]/.test(every[1])) { return; }
+    fail(scope, `${what} "${schedule}" is not a known descriptor`,
+      `use one of ${CRON_DESCRIPTORS.join(', ')} or "@every <duration>" such as "@every 6h"`);
+  }
+  const fields = schedule.trim().split(/\s+/);
+  if (fields.length === 5) {
+    fail(scope, `${what} "${schedule}" has five fields, but this schedule has a seconds field first, so it would run at second ${fields[0]}, minute ${fields[1]}, hour ${fields[2]}`,
+      `prepend the seconds: "0 ${fields.join(' ')}"`);
+  }
+  if (fields.length !== 6) {
+    fail(scope, `${what} "${schedule}" is not a six-field cron expression (it has ${fields.length} field${fields.length === 1 ? '' : 's'})`, fix);
+  }
+  const bounds = [SECONDS_FIELD, ...FIELDS];
+  fields.forEach((field, i) => {
+    const problem = fieldProblem(field, bounds[i]);
+    if (problem) {
+      const b = bounds[i];
+      fail(scope, `${what} "${schedule}" is not a valid cron expression: ${b.name} field "${field}": ${problem}`,
+        `keep the ${b.name} within ${b.min}-${b.max}${b.names ? ` (or names such as ${Object.keys(b.names).slice(0, 2).map(n => n.toUpperCase()).join(', ')})` : ''}, steps above 0; ${fix}`);
+    }
+  });
+}
