@@ -1,5 +1,7 @@
 import { IConstruct } from 'constructs';
 import { isQualifiedName } from '../core/annotations';
+import { hasHostBits, parseCidr } from '../core/cidr';
+import { bucketNameProblem, isGcpServiceAccount } from '../core/cloud-storage';
 import { ConfigurationError, fail } from '../core/errors';
 import { isValidLabelValue } from '../core/labels';
 import { isDnsLabel, isDnsSubdomain } from '../core/names';
@@ -63,6 +65,38 @@ export interface DatastoreOperatorSettings {
   readonly redisNamespace: string;
 }
 
+/** A Cloud Storage bucket and the Google service account that writes it through GKE Workload Identity. */
+export interface BucketSettings {
+  /** Bucket name, e.g. "fleet-production-pg-backups". */
+  readonly bucket: string;
+  /**
+   * Google service account the writers' Kubernetes ServiceAccounts impersonate (no key):
+   * `iam.gke.io/gcp-service-account`, e.g. "pg-backups@fleet-production.iam.gserviceaccount.com".
+   */
+  readonly serviceAccount: string;
+}
+
+/** Object storage (Google Cloud Storage), one bucket per purpose and environment. */
+export interface ObjectStorageSettings {
+  /** PostgreSQL base backups and WAL archives (barman-cloud), one folder per namespace and cluster. */
+  readonly backups: BucketSettings;
+  /** AriaForge's rendered audio (its design document keeps audio in object storage). */
+  readonly audio: BucketSettings;
+}
+
+/**
+ * The Kubernetes API server as pods reach it (CloudNativePG's instance manager calls it).
+ * NetworkPolicies match the address after the `kubernetes.default` Service is translated, so
+ * this is the control plane's endpoint (`kubectl get endpoints kubernetes`; on GKE the
+ * private endpoint range), not the Service's cluster IP.
+ */
+export interface KubernetesApiSettings {
+  /** The endpoint's address or range, e.g. "172.16.0.0/28". */
+  readonly cidr: string;
+  /** The port it listens on (443 on GKE, often 6443 elsewhere). */
+  readonly port: number;
+}
+
 /** What differs between dev, staging and production for every system. */
 export interface EnvironmentSettings {
   /** dev, staging or production. */
@@ -98,6 +132,10 @@ export interface EnvironmentSettings {
   readonly secretStore: SecretStoreSettings;
   /** Where the datastore operators run (RabbitMQ, Redis). */
   readonly datastoreOperators: DatastoreOperatorSettings;
+  /** Buckets for backups and application objects, and who may write them. */
+  readonly objectStorage: ObjectStorageSettings;
+  /** The API server's endpoint, for the pods that call it (CloudNativePG's instances). */
+  readonly kubernetesApi: KubernetesApiSettings;
 }
 
 /** One environment; constructs find it with {@link Environment.of}. */
@@ -182,5 +220,31 @@ function checkSettings(settings: EnvironmentSettings): void {
       refuse(`prometheusSelector ${key}="${value}" is not a valid label`, 'use the label the Prometheus operator selects on, e.g. release: "kube-prometheus-stack"');
     }
   }
+  checkStorageAndApiSettings(settings, refuse);
   // gitops.repoURL, targetRevision and destinationServer are checked by FleetGitOps (lib/gitops/argo-cd.ts).
+}
+
+/** The object storage buckets and the API endpoint: names Google accepts, an address a NetworkPolicy takes. */
+function checkStorageAndApiSettings(settings: EnvironmentSettings, refuse: (problem: string, fix: string) => never): void {
+  for (const [purpose, b] of Object.entries(settings.objectStorage) as Array<[string, BucketSettings]>) {
+    const problem = bucketNameProblem(b.bucket);
+    if (problem) {
+      refuse(`objectStorage.${purpose}.bucket "${b.bucket}" ${problem}`, 'use the bucket\'s Cloud Storage name, e.g. "fleet-production-pg-backups"');
+    }
+    if (!isGcpServiceAccount(b.serviceAccount)) {
+      refuse(`objectStorage.${purpose}.serviceAccount "${b.serviceAccount}" is not a Google service account e-mail`,
+        'write <6-30 lowercase letters, digits, \'-\'>@<project id>.iam.gserviceaccount.com, e.g. "pg-backups@fleet-production.iam.gserviceaccount.com"');
+    }
+  }
+  if (settings.objectStorage.backups.bucket === settings.objectStorage.audio.bucket) {
+    refuse('objectStorage.backups and objectStorage.audio share a bucket', 'give backups their own bucket: the backup retention deletes whatever is older in its bucket');
+  }
+  const api = settings.kubernetesApi;
+  const cidr = parseCidr(api.cidr);
+  if (!cidr || hasHostBits(cidr)) {
+    refuse(`kubernetesApi.cidr "${api.cidr}" is not an IPv4 network`, 'write the control plane endpoint\'s address as a.b.c.d/32 (or its range, e.g. "172.16.0.0/28")');
+  }
+  if (!Number.isInteger(api.port) || api.port < 1 || api.port > 65535) {
+    refuse(`kubernetesApi.port ${api.port} is not a port`, 'give the port the API server endpoint listens on (443 on GKE, often 6443 elsewhere)');
+  }
 }

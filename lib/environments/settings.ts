@@ -1,4 +1,4 @@
-import { EnvironmentSettings, EnvironmentName, PerEnvironment, SecretStoreSettings } from './environment';
+import { EnvironmentSettings, EnvironmentName, ObjectStorageSettings, PerEnvironment, SecretStoreSettings } from './environment';
 
 /** The repository Argo CD reads the rendered manifests from. */
 export const GITOPS_REPO_URL = 'https://github.com/fleet-platform/fleet-manifests.git';
@@ -22,6 +22,15 @@ const secretStore = (projectID: string): SecretStoreSettings => ({
 });
 
 /**
+ * Each environment's buckets live in its own Google Cloud project, written by one Google
+ * service account per purpose through GKE Workload Identity (no key anywhere).
+ */
+const objectStorage = (project: string): ObjectStorageSettings => ({
+  backups: { bucket: `${project}-pg-backups`, serviceAccount: `pg-backups@${project}.iam.gserviceaccount.com` },
+  audio: { bucket: `${project}-ariaforge-audio`, serviceAccount: `ariaforge-audio@${project}.iam.gserviceaccount.com` },
+});
+
+/**
  * The three environments. dev is cheap (single replicas); staging and production are highly
  * available. Production syncs by hand unless configured otherwise.
  *
@@ -39,6 +48,9 @@ export const ENVIRONMENTS: PerEnvironment<EnvironmentSettings> = {
     hostLabel: 'dev',
     gitops: { repoURL: GITOPS_REPO_URL, targetRevision: 'main', automated: true, namespace: 'argocd' },
     secretStore: secretStore('fleet-dev'),
+    objectStorage: objectStorage('fleet-dev'),
+    // The GKE cluster's private control plane endpoint range.
+    kubernetesApi: { cidr: '172.16.0.0/28', port: 443 },
   },
   staging: {
     ...shared,
@@ -49,6 +61,9 @@ export const ENVIRONMENTS: PerEnvironment<EnvironmentSettings> = {
     hostLabel: 'staging',
     gitops: { repoURL: GITOPS_REPO_URL, targetRevision: 'main', automated: true, namespace: 'argocd' },
     secretStore: secretStore('fleet-staging'),
+    objectStorage: objectStorage('fleet-staging'),
+    // The GKE cluster's private control plane endpoint range.
+    kubernetesApi: { cidr: '172.16.0.16/28', port: 443 },
   },
   production: {
     ...shared,
@@ -58,6 +73,9 @@ export const ENVIRONMENTS: PerEnvironment<EnvironmentSettings> = {
     clusterIssuer: 'letsencrypt-prod',
     gitops: { repoURL: GITOPS_REPO_URL, targetRevision: 'main', automated: false, namespace: 'argocd' },
     secretStore: secretStore('fleet-production'),
+    objectStorage: objectStorage('fleet-production'),
+    // The GKE cluster's private control plane endpoint range.
+    kubernetesApi: { cidr: '172.16.0.32/28', port: 443 },
   },
 };
 
