@@ -47,6 +47,11 @@ export interface DeploymentWorkloadProps {
    * @default - the workloads' wave (SyncWave.WORKLOADS)
    */
   readonly syncWave?: SyncWave;
+  /**
+   * ServiceAccount of the pods.
+   * @default - the namespace's default ServiceAccount
+   */
+  readonly serviceAccountName?: string;
 }
 
 /** How many pods a stateless workload runs and what protects them, as asked for. */
@@ -115,7 +120,7 @@ export class DeploymentWorkload extends Construct {
         },
         template: {
           metadata: { labels: props.podLabels },
-          spec: renderPodSpec({ containers: props.containers, spreadSelector: spread ? props.selector : undefined }),
+          spec: renderPodSpec({ containers: props.containers, spreadSelector: spread ? props.selector : undefined, serviceAccountName: props.serviceAccountName }),
         },
       },
     });

@@ -19,6 +19,7 @@ import { imageVersion } from '../core/image';
 import { ContainerSpecProps, PortSpec, renderContainer } from './container';
 import { availabilityFor, DeploymentWorkload } from './deployment-workload';
 import { checkNameIsFree, recordDefinition } from '../core/unique-name';
+import { GKE_METADATA_EGRESS, WorkloadIdentity } from '../config/workload-identity';
 
 /** One Ingress in front of a Microservice. */
 export interface MicroserviceIngressSpec extends IngressOptions {
@@ -92,6 +93,12 @@ export interface MicroserviceProps extends Omit<ContainerSpecProps, 'image'> {
    * @default - none
    */
   readonly externalEgress?: ExternalEgressSpec[];
+  /**
+   * ServiceAccount the pods run as, bound to a Google service account (GKE Workload Identity);
+   * the pods may then reach the GKE metadata server for their token.
+   * @default - the namespace's default ServiceAccount, no cloud identity
+   */
+  readonly workloadIdentity?: WorkloadIdentity;
 }
 
 /**
@@ -216,6 +223,7 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
         ...(scaledDown ? { replicas: 0 } : props.autoscaling ? { autoscaling: autoscalingOf(key) } : { replicas }),
         disruption: scaledDown ? undefined : disruption,
         spread: scaledDown ? false : (props.autoscaling?.maxReplicas ?? replicas!) > 1,
+        serviceAccountName: props.workloadIdentity?.name,
         // The idle color applies after the switch: it never holds up the live selector.
         ...(key !== 'single' && key !== props.blueGreen?.active ? { syncWave: SyncWave.IDLE } : {}),
       });
@@ -279,7 +287,7 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
       labels: stableLabels(identity(name)),
       podSelector: this.podSelector,
     });
-    for (const e of props.externalEgress ?? []) {
+    for (const e of [...(props.externalEgress ?? []), ...(props.workloadIdentity ? GKE_METADATA_EGRESS : [])]) {
       this.networkPolicy.allowToCidr(e);
     }
 

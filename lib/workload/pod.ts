@@ -20,6 +20,11 @@ export interface PodSpecOptions {
    * @default 30
    */
   readonly terminationGracePeriodSeconds?: number;
+  /**
+   * ServiceAccount the pods run as (e.g. one bound to a cloud identity); its token stays unmounted.
+   * @default - the namespace's default ServiceAccount
+   */
+  readonly serviceAccountName?: string;
 }
 
 /**
@@ -30,6 +35,7 @@ export function renderPodSpec(opts: PodSpecOptions): k8s.PodSpec {
   const spread = opts.spreadSelector;
   return {
     automountServiceAccountToken: false,
+    ...(opts.serviceAccountName ? { serviceAccountName: opts.serviceAccountName } : {}),
     enableServiceLinks: false,
     securityContext: {
       runAsNonRoot: true,
