@@ -145,6 +145,23 @@ describe('traffic map of a fixture system', () => {
   });
 });
 
+describe('a datastore run by an operator', () => {
+  test('a CloudNativePG Cluster is drawn as a datastore with its instances, reached by its clients', () => {
+    const objects = [workload('Deployment', 'api', 'api', 2), { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg' }, spec: { instances: 3 } }];
+    const pg = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } }, podSelector: { matchLabels: { 'cnpg.io/cluster': 'pg' } } };
+    const policies: PolicyFlows[] = [
+      policy('api', [egress(pg, [5432])]),
+      { name: 'pg', podSelector: { 'cnpg.io/cluster': 'pg' }, flows: [ingressFrom(pods('api'), [5432])] },
+    ];
+    const page = trafficMap({ title: 'test/shop', namespace: NS, objects, policies });
+    expect(page).toContain('app_pg[("pg<br/>Cluster · 3 pods")]');
+    expect(page).toContain('| pg | Cluster | 3 pods | – | – |');
+    // In the datastore diagram, not between workloads.
+    const stores = page.slice(page.indexOf('## To datastores'), page.indexOf('## From the platform'));
+    expect(stores).toMatch(/app_api\["api<br\/>Deployment · 2 pods"\] -- "5432\/TCP" --> app_pg|app_api -- "5432\/TCP" --> app_pg/);
+  });
+});
+
 describe('traffic map size', () => {
   test('the fixture fits the budget; the same system with 40 more clients of its database does not', () => {
     expect(oversizedDiagrams(fixture())).toEqual([]);

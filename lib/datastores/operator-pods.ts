@@ -41,6 +41,22 @@ export function redisPodLabels(name: string, setup: 'replication' | 'sentinel'):
     : { app: `${name}-sentinel`, redis_setup_type: 'sentinel', role: 'sentinel' };
 }
 
+/** CloudNativePG's instance ports, named as its pods name them (docs: security.md, "Exposed Ports"). */
+export const CNPG_PORTS = { postgresql: 5432, status: 8000, metrics: 9187 } as const;
+
+/** The label CloudNativePG puts on every pod of cluster `name` (instances and Jobs alike). */
+export const CNPG_CLUSTER_LABEL = 'cnpg.io/cluster';
+
+/** The labels of CloudNativePG's instance pods of cluster `name` (pkg/utils/labels_annotations.go). */
+export function cnpgInstanceLabels(name: string): Record<string, string> {
+  return { [CNPG_CLUSTER_LABEL]: name, 'cnpg.io/podRole': 'instance' };
+}
+
+function cnpgClusterPods(o: any): OperatorPod[] {
+  const ports = Object.entries(CNPG_PORTS).map(([name, containerPort]) => ({ name, containerPort }));
+  return [{ labels: cnpgInstanceLabels(o.metadata.name), ports, replicas: o.spec?.instances ?? 1 }];
+}
+
 function rabbitmqClusterPods(o: any): OperatorPod[] {
   const ports = Object.entries(RABBITMQ_PORTS).map(([name, containerPort]) => ({ name, containerPort }));
   return [{ labels: rabbitmqPodLabels(o.metadata.name), ports, replicas: o.spec?.replicas ?? 1 }];
@@ -60,6 +76,7 @@ function redisPods(o: any): OperatorPod[] {
 
 /** Each operator-run kind, by `<apiVersion> <kind>`. */
 const PODS_OF: Record<string, (o: any) => OperatorPod[]> = {
+  'postgresql.cnpg.io/v1 Cluster': cnpgClusterPods,
   'rabbitmq.com/v1beta1 RabbitmqCluster': rabbitmqClusterPods,
   'redis.redis.opstreelabs.in/v1beta2 RedisReplication': redisPods,
   'redis.redis.opstreelabs.in/v1beta2 RedisSentinel': redisPods,

@@ -44,6 +44,10 @@ const BY_KIND: Record<string, SyncWave> = {
   RabbitmqCluster: SyncWave.ADDRESSES,
   RedisReplication: SyncWave.ADDRESSES,
   RedisSentinel: SyncWave.ADDRESSES,
+  // CloudNativePG: the ObjectStore before the Cluster whose instances archive WAL to it from
+  // their first minute; the Cluster (and the Services the operator makes) with the addresses.
+  ObjectStore: SyncWave.CONFIG,
+  Cluster: SyncWave.ADDRESSES,
   Ingress: SyncWave.TRAFFIC,
 };
 
