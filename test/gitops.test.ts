@@ -8,7 +8,33 @@ import { HEALTH_CHECKS, healthCustomizations } from '../lib/gitops/health-checks
 import { applyRetention, isRetainedKind, SYNC_OPTIONS_ANNOTATION } from '../lib/gitops/sync-options';
 import { SYNC_WAVE_ANNOTATION } from '../lib/gitops/sync-waves';
 import { renderApp } from '../lib/render/manifest-writer';
+import { BackupJob } from '../lib/backup/backup-job';
+import { PersistentClaim } from '../lib/stateful/persistent-claim';
+import { StatefulService } from '../lib/stateful/stateful-service';
 
+/**
+ * A small system with what the fleet no longer renders since its datastores moved to
+ * operators: a StatefulSet with a claim template, and a claim a CronJob mounts.
+ */
+function storageFixture(): ReturnType<typeof renderApp> {
+  const app = new App({ outdir: '/dev/null' });
+  const env = new Environment(ENVIRONMENTS.production);
+  const shop = new SystemChart(app, { environment: env, system: 'shop' });
+  const resources = { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
+  new StatefulService(shop, 'db', {
+    image: 'docker.io/library/postgres:16.4', ports: [{ name: 'postgres', containerPort: 5432 }], resources, replicas: 2,
+    probes: { readiness: { exec: ['pg_isready'] }, liveness: { tcp: true, port: 'postgres' } },
+    writablePaths: ['/tmp', '/var/run/postgresql'], dataVolume: { size: '10Gi', mountPath: '/var/lib/postgresql/data' },
+  });
+  const claim = new PersistentClaim(shop, 'exports', { name: 'exports', size: '5Gi' });
+  new BackupJob(shop, 'export', {
+    schedule: '0 3 * * *', image: 'ghcr.io/acme/export:1.0.0', resources,
+    claims: [{ name: 'exports', claimName: claim.name, mountPath: '/exports' }],
+  });
+  const quiet = new SystemChart(app, { environment: env, system: 'quiet' });
+  new FleetGitOps(new GitOpsChart(app, env), 'argocd', { systems: [shop, quiet] });
+  return renderApp(app);
+}
 const files = renderApp(buildFleet());
 const objectsIn = (dir: string) => files.filter(f => f.object && f.path.startsWith(`${dir}/`)).map(f => f.object);
 const get = (dir: string, kind: string, name: string) => {
@@ -84,12 +110,17 @@ describe('Argo CD applications', () => {
   });
 
   test('ignoreDifferences covers the volumeClaimTemplate fields the API server adds, only where there are such templates', () => {
-    const songnodes = get('production/argocd', 'Application', 'songnodes');
-    expect(objectsIn('production/songnodes').some(o => o.kind === 'StatefulSet' && o.spec.volumeClaimTemplates?.length)).toBe(true);
-    expect(songnodes.spec.ignoreDifferences).toEqual([expect.objectContaining({ group: 'apps', kind: 'StatefulSet' })]);
-    expect(songnodes.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
-    expect(objectsIn('production/novacron').some(o => o.kind === 'StatefulSet')).toBe(false);
-    expect(get('production/argocd', 'Application', 'novacron').spec.ignoreDifferences).toBeUndefined();
+    const fixture = storageFixture().filter(f => f.object);
+    const app = (name: string) => fixture.find(f => f.object.kind === 'Application' && f.object.metadata.name === name)!.object;
+    expect(app('shop').spec.ignoreDifferences).toEqual([expect.objectContaining({ group: 'apps', kind: 'StatefulSet' })]);
+    expect(app('shop').spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+    expect(app('quiet').spec.ignoreDifferences).toBeUndefined();
+    // The fleet's datastores are operator-run now: no claim template, so no Application ignores one.
+    for (const dir of systemDirs) {
+      const [env, system] = dir.split('/');
+      expect([dir, objectsIn(dir).some(o => o.kind === 'StatefulSet' && o.spec.volumeClaimTemplates?.length)]).toEqual([dir, false]);
+      expect([dir, get(`${env}/argocd`, 'Application', system).spec.ignoreDifferences]).toEqual([dir, undefined]);
+    }
   });
 
   describe('bad configuration is refused with the construct path and a fix', () => {
@@ -197,7 +228,10 @@ describe('no Namespace, claim or datastore is deleted with its Application', () 
   test('every such object of the fleet carries Delete=false,Prune=false; no other object does', () => {
     const all = files.filter(f => f.object).map(f => f.object);
     const retained = all.filter(o => isRetainedKind(o.apiVersion, o.kind));
-    expect(retained.map(o => o.kind)).toEqual(expect.arrayContaining(['Namespace', 'PersistentVolumeClaim']));
+    expect(retained.map(o => o.kind)).toEqual(expect.arrayContaining(['Namespace', 'Cluster', 'ObjectStore', 'RedisReplication']));
+    const claims = storageFixture().filter(f => f.object?.kind === 'PersistentVolumeClaim').map(f => f.object);
+    expect(claims).toHaveLength(1);
+    expect(claims[0].metadata.annotations[SYNC_OPTIONS_ANNOTATION]).toBe('Delete=false,Prune=false');
     for (const o of retained) { expect(o.metadata.annotations[SYNC_OPTIONS_ANNOTATION]).toBe('Delete=false,Prune=false'); }
     for (const o of all.filter(x => !isRetainedKind(x.apiVersion, x.kind))) {
       expect(o.metadata.annotations?.[SYNC_OPTIONS_ANNOTATION] ?? '').not.toMatch(/Delete=false/);
@@ -240,11 +274,14 @@ describe('WaitForFirstConsumer storage', () => {
   // A claim stays Pending (Progressing) until a pod that mounts it is scheduled: a claim in an
   // earlier wave than every workload that mounts it would hold its wave forever.
   const template = (o: any) => o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : o.spec?.template;
-  test('no claim applies in an earlier wave than a workload that mounts it', () => {
-    const dirs = new Set(files.filter(f => f.object?.kind === 'PersistentVolumeClaim').map(f => f.path.split('/').slice(0, 2).join('/')));
-    expect(dirs.size).toBeGreaterThan(0);
+  // The fleet renders no claim since its datastores moved to operators (which claim their volumes
+  // with the pods that mount them); the rule is held on the fleet and on a fixture with one.
+  test.each([['the fleet', files], ['a fixture with a CronJob\'s claim', storageFixture()]])('no claim applies in an earlier wave than a workload that mounts it: %s', (_what, rendered) => {
+    const inDir = (dir: string) => rendered.filter(f => f.object && f.path.startsWith(`${dir}/`)).map(f => f.object);
+    const dirs = new Set(rendered.filter(f => f.object?.kind === 'PersistentVolumeClaim').map(f => f.path.split('/').slice(0, 2).join('/')));
+    if (rendered !== files) { expect(dirs.size).toBeGreaterThan(0); }
     for (const dir of dirs) {
-      const objects = objectsIn(dir);
+      const objects = inDir(dir);
       for (const claim of objects.filter(o => o.kind === 'PersistentVolumeClaim')) {
         const consumers = objects.filter(o => ['Deployment', 'StatefulSet', 'Job', 'CronJob'].includes(o.kind))
           .filter(o => (template(o)?.spec?.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === claim.metadata.name));

@@ -139,13 +139,47 @@ describe('Song Nodes (documents 000 and 003) in production', () => {
     documented('003', 'scraper-1001tracklists replicas and limits', [replicas('scraper-1001tracklists'), res('Deployment', 'scraper-1001tracklists')], [4, { cpu: '1500m', memory: '1536Mi' }]);
     documented('003', 'data-transformer replicas and limits', [replicas('data-transformer'), res('Deployment', 'data-transformer')], [4, { cpu: '2', memory: '2Gi' }]);
     documented('003', 'rest-api replicas and limits', [replicas('rest-api'), res('Deployment', 'rest-api')], [3, { cpu: '1500m', memory: '1536Mi' }]);
-    documented('000', 'postgres limits', res('StatefulSet', 'postgres'), { cpu: '4', memory: '6Gi' });
-    expect(get(dir, 'ServiceMonitor', 'postgres').spec.endpoints[0].port).toBe('metrics');
+  });
+  test('PostgreSQL on CloudNativePG: instances, resources, storage, replication', () => {
+    const pg = get(dir, 'Cluster', 'postgres').spec;
+    documented('000', 'postgres instances in production (failover by read-replica promotion: a primary and two standbys)', pg.instances, 3);
+    documented('003', 'postgres resources (4 CPU / 6 GB, requests = limits)', pg.resources, { requests: { cpu: '4', memory: '6Gi' }, limits: { cpu: '4', memory: '6Gi' } });
+    expect(pg.storage.size).toBe('200Gi');
+    expect(pg.affinity).toMatchObject({ enablePodAntiAffinity: true, podAntiAffinityType: 'required', topologyKey: 'kubernetes.io/hostname' });
+    expect(pg.postgresql.synchronous).toEqual({ method: 'any', number: 1, dataDurability: 'preferred' });
+    expect(pg.postgresql.parameters).toMatchObject({ max_connections: '200', shared_buffers: '1536MB', effective_cache_size: '4GB', 'pg_stat_statements.track': 'top' });
+    expect(pg.bootstrap.initdb).toMatchObject({ database: 'musicdb', owner: 'songnodes' });
+    expect(objects.some(o => o.dir === dir && o.kind === 'StatefulSet' && o.metadata.name === 'postgres')).toBe(false);
+    expect(get('staging/songnodes', 'Cluster', 'postgres').spec.instances).toBe(2);
+    expect(get('dev/songnodes', 'Cluster', 'postgres').spec).toMatchObject({ instances: 1, enablePDB: false });
+  });
+  test('PostgreSQL backups: hourly, kept 30 days, WAL archived within the RPO', () => {
+    const pg = get(dir, 'Cluster', 'postgres').spec;
+    const schedule = get(dir, 'ScheduledBackup', 'postgres-base-backup').spec;
+    documented('000', 'database backup schedule (hourly; six fields, seconds first)', schedule.schedule, '0 0 * * * *');
+    expect(schedule).toMatchObject({ cluster: { name: 'postgres' }, method: 'plugin', pluginConfiguration: { name: 'barman-cloud.cloudnative-pg.io' } });
+    documented('000', 'database backup retention', get(dir, 'ObjectStore', 'postgres-backups').spec.retentionPolicy, '30d');
+    expect(pg.plugins).toEqual([{ name: 'barman-cloud.cloudnative-pg.io', enabled: true, isWALArchiver: true, parameters: { barmanObjectName: 'postgres-backups' } }]);
+    // RPO < 5 min: a written WAL segment reaches the bucket within archive_timeout.
+    const timeout = /^(\d+)min$/.exec(pg.postgresql.parameters.archive_timeout);
+    documented('000', 'RPO in minutes (archive_timeout below it)', Number(timeout?.[1]) < 5, true);
+  });
+  test('the web tier and the pipeline connect to postgres-rw with the operator\'s Secret', () => {
+    for (const name of ['backend-api', 'websocket', 'graph-api', 'rest-api', 'data-transformer']) {
+      const d = objects.find(o => o.dir === dir && o.kind === 'Deployment' && (o.metadata.name === name || o.metadata.name.startsWith(`${name}-`)));
+      const env = Object.fromEntries(container(d).env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+      expect([name, env.DATABASE_HOST, env.DATABASE_PORT, env.DATABASE_NAME, env.DATABASE_USER]).toEqual([name, 'postgres-rw', '5432', 'musicdb', 'songnodes']);
+      expect([name, env.DATABASE_PASSWORD]).toEqual([name, { secretKeyRef: { name: 'postgres-app', key: 'password' } }]);
+    }
+    const monitor = get(dir, 'PodMonitor', 'postgres').spec;
+    expect(monitor).toMatchObject({ jobLabel: 'cnpg.io/cluster', selector: { matchLabels: { 'cnpg.io/cluster': 'postgres' } } });
+    expect(monitor.podMetricsEndpoints[0].port).toBe('metrics');
   });
   test('only the services that use a datastore reach it', () => {
     const clients = (store: string) => get(dir, 'NetworkPolicy', store).spec.ingress
-      .flatMap((r: any) => r.from).map((p: any) => p.podSelector?.matchLabels['app.kubernetes.io/name'] ?? p.namespaceSelector.matchLabels['kubernetes.io/metadata.name']).sort();
-    expect(clients('postgres')).toEqual(['backend-api', 'data-transformer', 'graph-api', 'health-monitor', 'monitoring', 'rest-api', 'websocket']);
+      .flatMap((r: any) => r.from).map((p: any) => p.podSelector?.matchLabels['app.kubernetes.io/name'] ?? p.podSelector?.matchLabels['cnpg.io/cluster'] ?? p.namespaceSelector.matchLabels['kubernetes.io/metadata.name']).sort();
+    // The web tier and the pipeline; the operator, Prometheus and the instances themselves.
+    expect(clients('postgres')).toEqual(['backend-api', 'cloudnative-pg', 'data-transformer', 'graph-api', 'health-monitor', 'monitoring', 'postgres', 'rest-api', 'websocket']);
     // Its own nodes, the operator and Prometheus besides the clients.
     expect(clients('rabbitmq')).toEqual(['data-transformer', 'health-monitor', 'monitoring', 'rabbitmq', 'rabbitmq-system', 'scraper-1001tracklists']);
     const redisClients = get(dir, 'NetworkPolicy', 'redis').spec.ingress.filter((r: any) => r.ports.some((p: any) => p.port === 6379))
@@ -177,35 +211,39 @@ describe('AriaForge (document 002) in production', () => {
     // refuses that, so liveness checks the port with the document's timing instead.
     expect(c.livenessProbe).toMatchObject({ tcpSocket: { port: 'http' }, initialDelaySeconds: 30, periodSeconds: 10 });
     expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/health' }, initialDelaySeconds: 5, periodSeconds: 5 });
-    expect(c.volumeMounts).toContainEqual({ name: 'audio-storage', mountPath: '/app/audio' });
-    expect(c.env.map((e: any) => e.name).sort()).toEqual(['ANTHROPIC_API_KEY', 'DB_PASSWORD', 'OPENAI_API_KEY', 'SECRET_KEY']);
-    expect(c.env.every((e: any) => e.valueFrom.secretKeyRef.name === 'ariaforge-secrets')).toBe(true);
+    expect(c.env.map((e: any) => e.name).sort()).toEqual(['ANTHROPIC_API_KEY', 'AUDIO_STORAGE_BACKEND', 'AUDIO_STORAGE_BUCKET', 'DB_PASSWORD', 'OPENAI_API_KEY', 'SECRET_KEY']);
+    expect(c.env.filter((e: any) => e.valueFrom && e.name !== 'DB_PASSWORD').every((e: any) => e.valueFrom.secretKeyRef.name === 'ariaforge-secrets')).toBe(true);
+    expect(c.env).toContainEqual({ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'postgres-app', key: 'password' } } });
     const cfg = get(dir, 'ConfigMap', 'ariaforge-config').data;
     expect(Object.keys(cfg).sort()).toEqual(['DATABASE_URL', 'ENVIRONMENT', 'LOG_LEVEL', 'REDIS_URL']);
-    expect(cfg.DATABASE_URL).not.toMatch(/:[^/@]+@/);
+    expect(cfg.DATABASE_URL).toBe('postgresql://ariaforge@postgres-rw:5432/ariaforge');
     const h = live(dir, 'HorizontalPodAutoscaler', 'backend').spec;
     documented('002', 'backend HPA min/max replicas in production', [h.minReplicas, h.maxReplicas], [3, 10]);
     expect(get(dir, 'ServiceMonitor', 'backend').spec.endpoints[0].interval).toBe('5s');
   });
-  test('postgres StatefulSet, no HPA on it', () => {
-    const pg = get(dir, 'StatefulSet', 'postgres');
-    expect(pg.spec.serviceName).toBe('postgres');
-    expect(get(dir, 'Service', 'postgres').spec.clusterIP).toBe('None');
-    expect(pg.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('100Gi');
-    expect(container(pg).resources).toMatchObject({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } });
-    expect(container(pg).env).toContainEqual({ name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'ariaforge-secrets', key: 'DB_PASSWORD' } } });
-    expect(objects.some(o => o.dir === dir && o.kind === 'HorizontalPodAutoscaler' && o.spec.scaleTargetRef.kind === 'StatefulSet')).toBe(false);
+  test('PostgreSQL with pgvector on CloudNativePG, the document\'s resources and storage', () => {
+    const pg = get(dir, 'Cluster', 'postgres').spec;
+    documented('002', 'postgres requests and limits', pg.resources, { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1000m', memory: '2Gi' } });
+    documented('002', 'postgres storage', pg.storage.size, '100Gi');
+    documented('002', 'database and owner', [pg.bootstrap.initdb.database, pg.bootstrap.initdb.owner], ['ariaforge', 'ariaforge']);
+    documented('002', 'pgvector extension', pg.bootstrap.initdb.postInitApplicationSQL, ['CREATE EXTENSION IF NOT EXISTS vector']);
+    // pgvector ships in CloudNativePG's standard images, not the minimal ones.
+    expect(pg.imageName).toMatch(/^ghcr\.io\/cloudnative-pg\/postgresql:15\.[0-9]+-[0-9]+-standard-/);
+    expect(pg.instances).toBe(3);
   });
-  test('nightly backup CronJob', () => {
-    const cj = get(dir, 'CronJob', 'postgres-backup').spec;
-    expect(cj.schedule).toBe('0 2 * * *');
-    expect(cj.concurrencyPolicy).toBe('Forbid');
-    expect(cj.startingDeadlineSeconds).toBeGreaterThan(0);
-    expect(cj.jobTemplate.spec.activeDeadlineSeconds).toBe(3600);
-    expect([cj.successfulJobsHistoryLimit, cj.failedJobsHistoryLimit]).toEqual([3, 3]);
-    const c = cj.jobTemplate.spec.template.spec.containers[0];
-    expect(c.args[0]).toMatch(/pg_dump .* \| gzip > /);
-    expect(c.env).toEqual([{ name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'ariaforge-secrets', key: 'DB_PASSWORD' } } }]);
+  test('daily base backup at 02:00 replaces the pg_dump CronJob and its claim', () => {
+    documented('002', 'database backup time (daily at 02:00; six fields, seconds first)', get(dir, 'ScheduledBackup', 'postgres-base-backup').spec.schedule, '0 0 2 * * *');
+    expect(get(dir, 'ObjectStore', 'postgres-backups').spec.configuration.destinationPath).toBe('gs://fleet-production-pg-backups/ariaforge');
+    expect(objects.filter(o => o.dir === dir && ['CronJob', 'PersistentVolumeClaim'].includes(o.kind))).toEqual([]);
+  });
+  test('audio in the environment\'s bucket, written as the audio service account (Workload Identity)', () => {
+    const d = live(dir, 'Deployment', 'backend');
+    expect(d.spec.template.spec.serviceAccountName).toBe('backend');
+    expect(d.spec.template.spec.volumes.some((v: any) => v.persistentVolumeClaim)).toBe(false);
+    expect(container(d).env).toContainEqual({ name: 'AUDIO_STORAGE_BUCKET', value: 'fleet-production-ariaforge-audio' });
+    expect(get(dir, 'ServiceAccount', 'backend').metadata.annotations['iam.gke.io/gcp-service-account']).toBe('ariaforge-audio@fleet-production.iam.gserviceaccount.com');
+    const egress = get(dir, 'NetworkPolicy', 'backend').spec.egress;
+    expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '169.254.169.254/32' } }], ports: [{ port: 80, protocol: 'TCP' }] });
   });
   test('one Ingress for both hosts with the document TLS secret and issuer', () => {
     const i = get(dir, 'Ingress', 'ariaforge');

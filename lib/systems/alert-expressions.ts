@@ -85,6 +85,28 @@ export function databaseConnectionsAbove(namespace: string, job: string, ratio: 
 }
 
 /**
+ * CloudNativePG instances: backends (every database, user and state; `cnpg_backends_total`)
+ * above `ratio` of max_connections (`cnpg_pg_settings_setting{name="max_connections"}`), per
+ * instance: each pod is its own server with its own max_connections, scraped once by the
+ * cluster's PodMonitor (job = the cluster name).
+ */
+export function cnpgConnectionsAbove(namespace: string, job: string, ratio: number): string {
+  const server = 'namespace, job, pod';
+  return `sum by (${server}) (cnpg_backends_total${sel({ namespace, job })}) / on (${server}) max by (${server}) (cnpg_pg_settings_setting${sel({ namespace, job }, 'name="max_connections"')}) > ${ratio}`;
+}
+
+/**
+ * Mean statement time over 5 minutes above `seconds` on any instance, from pg_stat_statements'
+ * cumulative execution time and calls (PostgresCluster's `queryStatistics`). A rate, so a slow
+ * past does not keep the alert firing; per instance, since the primary and the standbys run
+ * different statements.
+ */
+export function cnpgMeanQuerySecondsAbove(namespace: string, job: string, seconds: number): string {
+  const s = sel({ namespace, job });
+  return `max(sum by (pod) (rate(cnpg_pg_stat_statements_total_exec_time_seconds${s}[5m])) / sum by (pod) (rate(cnpg_pg_stat_statements_calls${s}[5m]))) > ${seconds}`;
+}
+
+/**
  * Redis unreachable: every exporter replica reports redis_up 0, or no exporter reports at all
  * (then nobody can tell whether the cache is up, which pages like an outage).
  */

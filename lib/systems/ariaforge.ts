@@ -1,26 +1,32 @@
 import { Construct } from 'constructs';
-import { BackupJob } from '../backup/backup-job';
 import { SystemChart } from '../chart';
 import { AppConfig } from '../config/app-config';
 import { SecretReference } from '../config/secret-reference';
+import { WorkloadIdentity } from '../config/workload-identity';
+import { stableLabels } from '../core/labels';
+import { PostgresCluster } from '../datastores/postgres-cluster';
 import { RedisReplication } from '../datastores/redis-replication';
 import { Environment, PerEnvironment } from '../environments/environment';
 import { imageOf, releaseOf } from '../environments/releases';
 import { WebIngress } from '../ingress/web-ingress';
 import { connect, PRIVATE_RANGES } from '../network/network-policy';
-import { PersistentClaim } from '../stateful/persistent-claim';
-import { StatefulService } from '../stateful/stateful-service';
 import { Microservice } from '../workload/microservice';
 
 /**
  * AriaForge (design document 002): FastAPI backend with LLM calls and audio rendering,
- * the Next.js frontend as an in-cluster service, PostgreSQL and Redis, nightly backups.
+ * the Next.js frontend as an in-cluster service, PostgreSQL (pgvector) on CloudNativePG with
+ * nightly base backups and WAL archiving, Redis, and rendered audio in object storage.
  */
 export const ARIAFORGE = {
   system: 'ariaforge',
   hosts: { api: 'api.ariaforge.com', app: 'ariaforge.com' },
   backendBounds: { dev: [1, 2], staging: [2, 4], production: [3, 10] } as PerEnvironment<[number, number]>,
   frontendBounds: { dev: [1, 2], staging: [2, 3], production: [2, 6] } as PerEnvironment<[number, number]>,
+  postgresInstances: { dev: 1, staging: 2, production: 3 } as PerEnvironment<number>,
+  /** Daily at 02:00 UTC, as the document's pg_dump CronJob (seconds first). */
+  backupSchedule: '0 0 2 * * *',
+  /** The document sets none; a month of nightly base backups and the WAL between them. */
+  backupRetention: '30d',
 };
 
 export function ariaforge(scope: Construct, env: Environment): SystemChart {
@@ -28,18 +34,15 @@ export function ariaforge(scope: Construct, env: Environment): SystemChart {
   const system = ARIAFORGE.system;
   const secrets = SecretReference.fromName('ariaforge-secrets');
 
-  const postgres = new StatefulService(chart, 'postgres', {
+  // pgvector is in CloudNativePG's standard images; the release file pins one (with its digest).
+  const postgres = new PostgresCluster(chart, 'postgres', {
     image: imageOf(chart, system, 'postgres'),
-    ports: [{ name: 'postgres', containerPort: 5432 }],
-    resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } },
-    env: { POSTGRES_DB: 'ariaforge', POSTGRES_USER: 'ariaforge', PGDATA: '/var/lib/postgresql/data/pgdata' },
-    secretEnv: { POSTGRES_PASSWORD: secrets.key('DB_PASSWORD') },
-    probes: {
-      readiness: { exec: ['pg_isready', '-U', 'ariaforge', '-d', 'ariaforge'], periodSeconds: 10 },
-      liveness: { tcp: true, port: 'postgres', periodSeconds: 20, failureThreshold: 6 },
-    },
-    writablePaths: ['/tmp', '/var/run/postgresql'],
-    dataVolume: { size: '100Gi', mountPath: '/var/lib/postgresql/data' },
+    instances: env.pick(ARIAFORGE.postgresInstances),
+    resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1000m', memory: '2Gi' } },
+    storage: '100Gi',
+    database: { name: 'ariaforge', owner: 'ariaforge', extensions: ['vector'] },
+    // The document's nightly backup at 02:00, now a base backup with WAL archiving in between.
+    backup: { schedule: ARIAFORGE.backupSchedule, retention: ARIAFORGE.backupRetention },
   });
 
   // Streams the backend must not lose: no eviction, append-only (the operator's persistence).
@@ -54,22 +57,27 @@ export function ariaforge(scope: Construct, env: Environment): SystemChart {
     maxMemoryPolicy: 'noeviction',
   });
 
+  const db = postgres.connection;
   const config = new AppConfig(chart, 'config', {
     name: 'ariaforge-config',
     data: {
-      // The password is not in the URL: the app reads DB_PASSWORD from the Secret.
-      DATABASE_URL: 'postgresql://ariaforge@postgres:5432/ariaforge',
+      // The password is not in the URL: the app reads DB_PASSWORD from the operator's Secret.
+      DATABASE_URL: `postgresql://${db.user}@${db.host}:${db.port}/${db.database}`,
       REDIS_URL: redis.connection.url,
       ENVIRONMENT: env.name,
       LOG_LEVEL: env.name === 'production' ? 'INFO' : 'DEBUG',
     },
   });
 
-  // Rendered audio is shared by every backend replica (and both colors): ReadWriteMany.
-  const audio = new PersistentClaim(chart, 'audio-storage', {
-    name: 'audio-storage',
-    size: env.pick({ dev: '20Gi', staging: '50Gi', production: '500Gi' }),
-    accessModes: ['ReadWriteMany'],
+  // Rendered audio lives in a Cloud Storage bucket (the document's "Object Storage (S3/GCS)"):
+  // every backend replica of both colors reads and writes it, which no ReadWriteOnce volume
+  // allows, and it outlives the cluster. The backend acts as the audio writer through GKE
+  // Workload Identity: no key.
+  const audio = env.settings.objectStorage.audio;
+  const backendIdentity = new WorkloadIdentity(chart, 'backend-identity', {
+    name: 'backend',
+    labels: stableLabels({ name: 'backend', instance: 'backend', component: 'api', partOf: system }),
+    googleServiceAccount: audio.serviceAccount,
   });
 
   const [bMin, bMax] = env.pick(ARIAFORGE.backendBounds);
@@ -82,13 +90,14 @@ export function ariaforge(scope: Construct, env: Environment): SystemChart {
       readiness: { path: '/health', initialDelaySeconds: 5, periodSeconds: 5 },
     },
     envFrom: [config],
+    env: { AUDIO_STORAGE_BACKEND: 'gcs', AUDIO_STORAGE_BUCKET: audio.bucket },
     secretEnv: {
       SECRET_KEY: secrets.key('SECRET_KEY'),
       OPENAI_API_KEY: secrets.key('OPENAI_API_KEY'),
       ANTHROPIC_API_KEY: secrets.key('ANTHROPIC_API_KEY'),
-      DB_PASSWORD: secrets.key('DB_PASSWORD'),
+      DB_PASSWORD: db.password,
     },
-    claims: [{ name: 'audio-storage', claimName: audio.name, mountPath: '/app/audio' }],
+    workloadIdentity: backendIdentity,
     autoscaling: { minReplicas: bMin, maxReplicas: bMax, cpuUtilization: 70, memoryUtilization: 80 },
     metrics: { interval: '5s' },
     // OpenAI and Anthropic over HTTPS; nothing private outside the cluster.
@@ -129,26 +138,8 @@ export function ariaforge(scope: Construct, env: Environment): SystemChart {
     rateLimit: { requestsPerMinute: 300, connectionsPerIp: 20 },
   });
 
-  const backupClaim = new PersistentClaim(chart, 'backup-storage', {
-    name: 'backup-storage',
-    size: env.pick({ dev: '20Gi', staging: '50Gi', production: '200Gi' }),
-    component: 'backup',
-  });
-  const backup = new BackupJob(chart, 'postgres-backup', {
-    schedule: '0 2 * * *',
-    image: imageOf(chart, system, 'postgres-backup'),
-    command: ['/bin/bash', '-c'],
-    // pipefail: a failed pg_dump must fail the Job, not leave an empty archive behind.
-    args: ['set -euo pipefail; pg_dump -h postgres -U ariaforge -d ariaforge | gzip > "/backup/ariaforge-$(date +%Y%m%d).sql.gz"'],
-    secretEnv: { PGPASSWORD: secrets.key('DB_PASSWORD') },
-    resources: { requests: { cpu: '250m', memory: '256Mi', ephemeralStorage: '256Mi' }, limits: { cpu: '1', memory: '1Gi', ephemeralStorage: '1Gi' } },
-    claims: [{ name: 'backup-storage', claimName: backupClaim.name, mountPath: '/backup' }],
-    activeDeadlineSeconds: 3600,
-  });
-
   connect(backend, postgres, ['postgres']);
   connect(backend, redis, ['redis']);
   connect(frontend, backend, ['http']); // server-side rendering calls the API in-cluster
-  connect(backup, postgres, ['postgres']);
   return chart;
 }

@@ -1,11 +1,11 @@
 import { SystemChart } from '../chart';
 import { SecretKeyReference, SecretReference } from '../config/secret-reference';
+import { PostgresCluster } from '../datastores/postgres-cluster';
 import { RabbitmqCluster } from '../datastores/rabbitmq-cluster';
 import { RedisReplication } from '../datastores/redis-replication';
 import { Environment, PerEnvironment } from '../environments/environment';
 import { imageOf } from '../environments/releases';
 import { connect, PRIVATE_RANGES } from '../network/network-policy';
-import { StatefulService } from '../stateful/stateful-service';
 import { ResourceSpec } from '../workload/container';
 import { Microservice } from '../workload/microservice';
 import { Worker } from '../workload/worker';
@@ -35,9 +35,21 @@ export const QUEUE_REPLICAS: PerEnvironment<{ rabbitmq: number; redis: number }>
   production: { rabbitmq: 3, redis: 3 },
 };
 
+/**
+ * Song Nodes' PostgreSQL (documents 000 and 003): three instances in production, two in
+ * staging (a standby to promote), one in dev; hourly base backups kept 30 days.
+ */
+export const SONGNODES_POSTGRES = {
+  instances: { dev: 1, staging: 2, production: 3 } as PerEnvironment<number>,
+  storage: { dev: '20Gi', staging: '50Gi', production: '200Gi' } as PerEnvironment<string>,
+  /** Hourly, on the hour (seconds first). */
+  backupSchedule: '0 0 * * * *',
+  retention: '30d',
+};
+
 /** The datastores and API of the pipeline, for the web tier to connect to. */
 export interface IngestionPipeline {
-  readonly postgres: StatefulService;
+  readonly postgres: PostgresCluster;
   readonly redis: RedisReplication;
   readonly rabbitmq: RabbitmqCluster;
   readonly restApi: Microservice;
@@ -47,6 +59,12 @@ export interface IngestionPipeline {
 export function redisClientEnv(redis: RedisReplication): { env: Record<string, string>; secretEnv: Record<string, SecretKeyReference> } {
   const c = redis.connection;
   return { env: { REDIS_HOST: c.host, REDIS_PORT: String(c.port) }, secretEnv: c.password ? { REDIS_PASSWORD: c.password } : {} };
+}
+
+/** DATABASE_HOST, _PORT, _NAME and _USER, as Song Nodes' services read them, from the cluster's connection (the password from its Secret). */
+export function databaseEnv(postgres: PostgresCluster): Record<string, string> {
+  const c = postgres.connection;
+  return { DATABASE_HOST: c.host, DATABASE_PORT: String(c.port), DATABASE_NAME: c.database, DATABASE_USER: c.user };
 }
 
 /**
@@ -61,28 +79,29 @@ export function songnodesIngestion(chart: SystemChart, env: Environment): Ingest
   const replicas = env.pick(INGESTION_REPLICAS);
   const exporterResources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } };
 
-  const postgres = new StatefulService(chart, 'postgres', {
+  // Document 003: 4 CPU / 6 GB, guaranteed (requests = limits); document 000: hourly backups
+  // kept 30 days, point-in-time recovery, failover by replica promotion, RPO < 5 min.
+  const postgres = new PostgresCluster(chart, 'postgres', {
     image: imageOf(chart, system, 'postgres'),
-    ports: [{ name: 'postgres', containerPort: 5432 }],
+    instances: env.pick(SONGNODES_POSTGRES.instances),
     resources: guaranteed('4', '6Gi'),
-    env: { POSTGRES_DB: 'musicdb', POSTGRES_USER: 'songnodes', PGDATA: '/var/lib/postgresql/data/pgdata' },
-    secretEnv: { POSTGRES_PASSWORD: secrets.key('POSTGRES_PASSWORD') },
-    args: ['-c', 'max_connections=200', '-c', 'shared_buffers=1536MB', '-c', 'effective_cache_size=4GB',
-      '-c', 'shared_preload_libraries=pg_stat_statements'],
-    probes: {
-      readiness: { exec: ['pg_isready', '-U', 'songnodes', '-d', 'musicdb'], periodSeconds: 10 },
-      liveness: { tcp: true, port: 'postgres', periodSeconds: 20, failureThreshold: 6 },
+    storage: env.pick(SONGNODES_POSTGRES.storage),
+    database: { name: 'musicdb', owner: 'songnodes' },
+    parameters: {
+      max_connections: '200', shared_buffers: '1536MB', effective_cache_size: '4GB',
+      // Preloads pg_stat_statements and creates it in every database (CloudNativePG's managed extension).
+      'pg_stat_statements.track': 'top',
     },
-    writablePaths: ['/tmp', '/var/run/postgresql'],
-    dataVolume: { size: env.pick({ dev: '20Gi', staging: '50Gi', production: '200Gi' }), mountPath: '/var/lib/postgresql/data' },
-    exporter: {
-      image: imageOf(chart, system, 'postgres-exporter'),
-      port: 9187,
-      resources: exporterResources,
-      env: { DATA_SOURCE_URI: 'localhost:5432/musicdb?sslmode=disable', DATA_SOURCE_USER: 'songnodes' },
-      secretEnv: { DATA_SOURCE_PASS: secrets.key('POSTGRES_PASSWORD') },
-      scrape: { interval: '15s' },
+    backup: {
+      schedule: SONGNODES_POSTGRES.backupSchedule,
+      retention: SONGNODES_POSTGRES.retention,
+      // A quiet database still ships its last writes within a minute: the RPO holds with every instance lost.
+      archiveTimeout: '1min',
+      // The sidecar, too, gets what it asks for: the pods keep the Guaranteed QoS class.
+      sidecarResources: guaranteed('1', '1Gi'),
     },
+    metricsInterval: '15s',
+    queryStatistics: true,
   });
 
   const queues = env.pick(QUEUE_REPLICAS);
@@ -146,8 +165,8 @@ export function songnodesIngestion(chart: SystemChart, env: Environment): Ingest
     replicas: replicas.transformer,
     ports: [{ name: 'metrics', containerPort: 9100 }],
     resources: guaranteed('2', '2Gi'),
-    env: { ...queueEnv, DATABASE_HOST: 'postgres', DATABASE_PORT: '5432', DATABASE_NAME: 'musicdb', DATABASE_USER: 'songnodes', DB_POOL_SIZE: '20' },
-    secretEnv: { ...queueSecrets, DATABASE_PASSWORD: secrets.key('POSTGRES_PASSWORD') },
+    env: { ...queueEnv, ...databaseEnv(postgres), DB_POOL_SIZE: '20' },
+    secretEnv: { ...queueSecrets, DATABASE_PASSWORD: postgres.connection.password },
     probes: workerProbes,
     metrics: { interval: '30s' },
   });
@@ -158,8 +177,8 @@ export function songnodesIngestion(chart: SystemChart, env: Environment): Ingest
     replicas: replicas.restApi,
     ports: [{ name: 'http', containerPort: 8080 }],
     resources: guaranteed('1500m', '1536Mi'),
-    env: { DATABASE_HOST: 'postgres', DATABASE_PORT: '5432', DATABASE_NAME: 'musicdb', DATABASE_USER: 'songnodes', ...redisClient.env, DB_POOL_SIZE: '20' },
-    secretEnv: { DATABASE_PASSWORD: secrets.key('POSTGRES_PASSWORD'), ...redisClient.secretEnv },
+    env: { ...databaseEnv(postgres), ...redisClient.env, DB_POOL_SIZE: '20' },
+    secretEnv: { DATABASE_PASSWORD: postgres.connection.password, ...redisClient.secretEnv },
     probes: { readiness: { path: '/health', periodSeconds: 10 }, liveness: { tcp: true, periodSeconds: 30, failureThreshold: 5 } },
     disruptionBudget: { minAvailable: 1 },
     metrics: { interval: '30s' },

@@ -8,8 +8,8 @@ import { ResponseHeaders } from '../ingress/response-headers';
 import { AlertRules } from '../monitoring/alert-rules';
 import { connect } from '../network/network-policy';
 import { Microservice } from '../workload/microservice';
-import { containerCpuAbove, containerMemoryAbove, databaseConnectionsAbove, serviceDown } from './alert-expressions';
-import { redisClientEnv, songnodesIngestion } from './songnodes-ingestion';
+import { cnpgConnectionsAbove, cnpgMeanQuerySecondsAbove, containerCpuAbove, containerMemoryAbove, serviceDown } from './alert-expressions';
+import { databaseEnv, redisClientEnv, songnodesIngestion } from './songnodes-ingestion';
 
 /**
  * Song Nodes web platform (design document 000): frontend, backend API, WebSocket service,
@@ -60,10 +60,10 @@ export function songnodes(scope: Construct, env: Environment): SystemChart {
   };
   const redisClient = redisClientEnv(data.redis);
   const dbEnv = {
-    DATABASE_HOST: 'postgres', DATABASE_PORT: '5432', DATABASE_NAME: 'musicdb', DATABASE_USER: 'songnodes',
+    ...databaseEnv(data.postgres),
     ...redisClient.env, ENVIRONMENT: env.name,
   };
-  const dbSecrets = { DATABASE_PASSWORD: secrets.key('POSTGRES_PASSWORD'), ...redisClient.secretEnv };
+  const dbSecrets = { DATABASE_PASSWORD: data.postgres.connection.password, ...redisClient.secretEnv };
   const common = {
     disruptionBudget: { minAvailable: 1 },
     ingressLimits: { connectionsPerIp: 20 },
@@ -166,8 +166,9 @@ export function songnodes(scope: Construct, env: Environment): SystemChart {
 
 const NS = 'namespace="songnodes"';
 /**
- * Every scrape job (a ServiceMonitor's job is the Service's name), live colors only: an idle
- * color may be scaled to zero. test/alerts.test.ts checks this against the ServiceMonitors.
+ * Every scrape job (a ServiceMonitor's job is the Service's name; a PodMonitor's, such as
+ * PostgreSQL's, its jobLabel's value: the cluster's name), live colors only: an idle color
+ * may be scaled to zero. test/alerts.test.ts checks this against the monitors.
  */
 const SCRAPED_JOBS = [
   'backend-api', 'data-transformer-metrics', 'graph-api', 'health-monitor', 'postgres', 'rabbitmq', 'redis',
@@ -205,7 +206,7 @@ function songnodesAlerts() {
         },
         {
           alert: 'SongNodesDatabasePoolCritical', severity: 'critical' as const, for: '1m',
-          expr: databaseConnectionsAbove('songnodes', 'postgres', 0.9, ['pod']), // sidecar exporter: one server per pod
+          expr: cnpgConnectionsAbove('songnodes', 'postgres', 0.9), // per instance: each has its own max_connections
           summary: 'Database connections above 90% of the pool',
           description: 'PostgreSQL is at {{ $value | humanizePercentage }} of max_connections.',
         },
@@ -246,7 +247,7 @@ function songnodesAlerts() {
         },
         {
           alert: 'SongNodesSlowDatabaseQueries', severity: 'warning' as const, for: '5m',
-          expr: `max(pg_stat_statements_mean_exec_time_seconds{${NS}}) > 0.1`,
+          expr: cnpgMeanQuerySecondsAbove('songnodes', 'postgres', 0.1),
           summary: 'Average database query above 100 ms',
           description: 'The mean PostgreSQL statement time is {{ $value | humanizeDuration }}.',
         },
