@@ -123,6 +123,24 @@ function system(env: string): Array<[string, any]> {
         }],
       },
     }],
+    // PostgreSQL on CloudNativePG and its backups.
+    ['cluster-pg.yaml', {
+      apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: meta('pg'),
+      spec: {
+        instances: 3, imageName: 'ghcr.io/cloudnative-pg/postgresql:16.4-standard-trixie', storage: { size: '100Gi' }, walStorage: { size: '20Gi' },
+        plugins: [{ name: 'barman-cloud.cloudnative-pg.io', enabled: true, isWALArchiver: true, parameters: { barmanObjectName: 'pg-backups' } }],
+      },
+    }],
+    ['objectstore-pg-backups.yaml', {
+      apiVersion: 'barmancloud.cnpg.io/v1', kind: 'ObjectStore', metadata: meta('pg-backups'),
+      spec: { configuration: { destinationPath: 'gs://shop-backups/shop', googleCredentials: { gkeEnvironment: true } }, retentionPolicy: '30d' },
+    }],
+    ['scheduledbackup-pg-base-backup.yaml', {
+      apiVersion: 'postgresql.cnpg.io/v1', kind: 'ScheduledBackup', metadata: meta('pg-base-backup'),
+      spec: { cluster: { name: 'pg' }, schedule: '0 0 * * * *', method: 'plugin', pluginConfiguration: { name: 'barman-cloud.cloudnative-pg.io' } },
+    }],
+    // A kind named Cluster of another group is no PostgreSQL.
+    ['cluster-other.yaml', { apiVersion: 'example.com/v1', kind: 'Cluster', metadata: meta('other'), spec: { instances: 3 } }],
     ['statefulset-db.yaml', {
       apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta('db'),
       spec: {
@@ -434,6 +452,31 @@ describe('risk flags', () => {
       ['production/shop Deployment/api: volumes[tls] reference changed in production: secret api-tls → secret api-tls-2']],
     ['a secret reference dropped', t => { api(t).env.splice(1, 1); },
       ['production/shop Deployment/api: containers[api].env[DB_PASSWORD] no longer reads secret shop-secrets key DB_PASSWORD in production']],
+    // Data: PostgreSQL on CloudNativePG and its backups.
+    ['a CloudNativePG Cluster removed, in any environment', t => t.delete('dev/shop/cluster-pg.yaml'),
+      ['dev/shop Cluster/pg: removed: CloudNativePG deletes its instances and their volumes (the bucket keeps the backups)']],
+    ['CloudNativePG instances lowered', t => { at(t, `${P}cluster-pg.yaml`).spec.instances = 2; },
+      ['production/shop Cluster/pg: spec.instances lowered in production: 3 → 2 (fewer copies of the data; a majority or a failover target may be lost)']],
+    ['CloudNativePG storage shrunk', t => { at(t, `${P}cluster-pg.yaml`).spec.storage.size = '50Gi'; },
+      ['production/shop Cluster/pg: spec.storage.size lowered in production: 100Gi → 50Gi (a volume cannot shrink: only new, empty nodes would get it)']],
+    ['CloudNativePG WAL storage shrunk', t => { at(t, `${P}cluster-pg.yaml`).spec.walStorage.size = '10Gi'; },
+      ['production/shop Cluster/pg: spec.walStorage.size lowered in production: 20Gi → 10Gi (a volume cannot shrink: only new, empty instances would get it)']],
+    ['WAL archiving off: the plugin entry removed', t => { at(t, `${P}cluster-pg.yaml`).spec.plugins = []; },
+      ['production/shop Cluster/pg: WAL archiving turned off in production: barman-cloud.cloudnative-pg.io is no longer the WAL archiver (point-in-time recovery ends at this change)']],
+    ['WAL archiving off: isWALArchiver false', t => { at(t, `${P}cluster-pg.yaml`).spec.plugins[0].isWALArchiver = false; },
+      ['production/shop Cluster/pg: WAL archiving turned off in production: barman-cloud.cloudnative-pg.io is no longer the WAL archiver (point-in-time recovery ends at this change)']],
+    ['WAL archiving off: the plugin disabled', t => { at(t, `${P}cluster-pg.yaml`).spec.plugins[0].enabled = false; },
+      ['production/shop Cluster/pg: WAL archiving turned off in production: barman-cloud.cloudnative-pg.io is no longer the WAL archiver (point-in-time recovery ends at this change)']],
+    ['backup retention shortened (across units)', t => { at(t, `${P}objectstore-pg-backups.yaml`).spec.retentionPolicy = '2w'; },
+      ['production/shop ObjectStore/pg-backups: spec.retentionPolicy shortened in production: 30d → 2w (older base backups and WAL are deleted)']],
+    ['the backup destination moved', t => { at(t, `${P}objectstore-pg-backups.yaml`).spec.configuration.destinationPath = 'gs://other/shop'; },
+      ['production/shop ObjectStore/pg-backups: spec.configuration.destinationPath changed in production: gs://shop-backups/shop → gs://other/shop (recovery to a point before the change needs the old archive)']],
+    ['the ObjectStore removed', t => t.delete(`${P}objectstore-pg-backups.yaml`),
+      ['production/shop ObjectStore/pg-backups: removed in production: WAL archiving and base backups to it stop, and recovery from it needs it back']],
+    ['a ScheduledBackup removed', t => t.delete(`${P}scheduledbackup-pg-base-backup.yaml`),
+      ['production/shop ScheduledBackup/pg-base-backup: removed in production: no more base backups of pg']],
+    ['a ScheduledBackup suspended', t => { at(t, `${P}scheduledbackup-pg-base-backup.yaml`).spec.suspend = true; },
+      ['production/shop ScheduledBackup/pg-base-backup: spec.suspend set in production: no more base backups until it is unset']],
   ];
   test.each(cases)('flags %s', (_name, mutate, expected) => {
     const r = reviewOf(mutate);
@@ -466,6 +509,23 @@ describe('risk flags', () => {
       }
     });
     expect(r.changes).toHaveLength(8);
+    expect(r.flags).toEqual([]);
+  });
+
+  test('PostgreSQL changes that keep the data raise no flag; outside production only a removed Cluster does', () => {
+    const r = reviewOf(t => {
+      Object.assign(at(t, `${P}cluster-pg.yaml`).spec, { instances: 5, storage: { size: '200Gi' } });
+      at(t, `${P}objectstore-pg-backups.yaml`).spec.retentionPolicy = '3m';
+      at(t, `${P}scheduledbackup-pg-base-backup.yaml`).spec.schedule = '0 30 * * * *';
+      at(t, `${P}cluster-other.yaml`).spec.instances = 1; // not CloudNativePG's
+      t.delete(`${P}cluster-other.yaml`.replace('production', 'staging'));
+      for (const env of ['staging', 'dev']) {
+        Object.assign(at(t, `${env}/shop/cluster-pg.yaml`).spec, { instances: 1, plugins: [], storage: { size: '1Gi' } });
+        t.delete(`${env}/shop/scheduledbackup-pg-base-backup.yaml`);
+        t.delete(`${env}/shop/objectstore-pg-backups.yaml`);
+      }
+    });
+    expect(r.changes).toHaveLength(11);
     expect(r.flags).toEqual([]);
   });
 

@@ -1,5 +1,7 @@
-// What a change to an operator-run RabbitMQ or Redis can lose. The data lives on volumes the
-// operators claim, so dist/ shows no PersistentVolumeClaim to flag: the resource itself is.
+// What a change to an operator-run PostgreSQL, RabbitMQ or Redis, or to PostgreSQL's backups,
+// can lose. The data lives on volumes the operators claim, so dist/ shows no
+// PersistentVolumeClaim to flag: the resource itself is.
+import { retentionDays } from '../datastores/postgres-settings';
 import { show } from './object-diff';
 import { parseQuantity } from './quantity';
 
@@ -12,32 +14,49 @@ interface Datastore {
   readonly removed: string;
 }
 
+/** By `<group>/<Kind>`: a kind name alone (`Cluster`) is not unique across operators. */
 const DATASTORES: Record<string, Datastore> = {
-  RabbitmqCluster: {
+  'postgresql.cnpg.io/Cluster': {
+    nodes: 'spec.instances',
+    storage: 'spec.storage.size',
+    // The Cluster owns its PVCs: deleting it deletes every instance's data.
+    removed: 'removed: CloudNativePG deletes its instances and their volumes (the bucket keeps the backups)',
+  },
+  'rabbitmq.com/RabbitmqCluster': {
     nodes: 'spec.replicas',
     storage: 'spec.persistence.storage',
     // The operator makes the cluster the owner of its claims.
     removed: 'removed: the operator deletes its nodes and their volumes, with every queued message',
   },
-  RedisReplication: {
+  'redis.redis.opstreelabs.in/RedisReplication': {
     nodes: 'spec.clusterSize',
     storage: 'spec.storage.volumeClaimTemplate.spec.resources.requests.storage',
     removed: 'removed: the operator deletes its nodes (and their volumes unless spec.storage.keepAfterDelete)',
   },
-  RedisSentinel: { nodes: 'spec.clusterSize', removed: 'removed: Redis no longer fails over when its master is lost' },
+  'redis.redis.opstreelabs.in/RedisSentinel': { nodes: 'spec.clusterSize', removed: 'removed: Redis no longer fails over when its master is lost' },
 };
 
 function at(o: any, path: string): unknown {
   return path.split('.').reduce((v, k) => v?.[k], o);
 }
 
+/** `<group>/<Kind>` of an object: its apiVersion without the version. */
+function groupKind(o: any): string {
+  return `${String(o?.apiVersion ?? '').split('/').slice(0, -1).join('/')}/${o?.kind}`;
+}
+
 /**
- * Risk reasons for one change to an operator-run datastore (none for other kinds): removed,
- * in any environment; in production, fewer nodes, smaller volumes, or volumes no longer kept.
+ * Risk reasons for one change to an operator-run datastore or PostgreSQL's backups (none for
+ * other kinds): a datastore removed, in any environment; in production, fewer nodes, smaller
+ * volumes, volumes no longer kept, and for PostgreSQL WAL archiving off, a shorter retention,
+ * a moved archive, or base backups removed or suspended.
  */
 export function datastoreRisks(kind: string, change: 'added' | 'removed' | 'changed', before: any, after: any, production: boolean): string[] {
-  const d = DATASTORES[kind];
-  if (!d || change === 'added') { return []; }
+  if (change === 'added') { return []; }
+  const o = after ?? before;
+  const backups = backupRisks(change, before, after, production);
+  const d = DATASTORES[groupKind(o)];
+  if (!d) { return backups; }
   if (change === 'removed') { return [d.removed]; }
   if (!production) { return []; }
   const out: string[] = [];
@@ -55,5 +74,43 @@ export function datastoreRisks(kind: string, change: 'added' | 'removed' | 'chan
   if (kind === 'RedisReplication' && before?.spec?.storage?.keepAfterDelete === true && after?.spec?.storage?.keepAfterDelete !== true) {
     out.push('spec.storage.keepAfterDelete turned off in production: deleting the resource deletes its volumes');
   }
+  if (groupKind(o) === 'postgresql.cnpg.io/Cluster') {
+    const [x, y] = [parseQuantity(before?.spec?.walStorage?.size), parseQuantity(after?.spec?.walStorage?.size)];
+    if (x !== undefined && y !== undefined && y < x) {
+      out.push(`spec.walStorage.size lowered in production: ${show(before.spec.walStorage.size)} → ${show(after.spec.walStorage.size)} (a volume cannot shrink: only new, empty instances would get it)`);
+    }
+    const archiver = (c: any) => (c?.spec?.plugins ?? []).find((p: any) => p.isWALArchiver === true && p.enabled !== false)?.name
+      ?? (c?.spec?.backup?.barmanObjectStore ? 'spec.backup.barmanObjectStore' : undefined);
+    const [was, now] = [archiver(before), archiver(after)];
+    if (was && !now) {
+      out.push(`WAL archiving turned off in production: ${was} is no longer the WAL archiver (point-in-time recovery ends at this change)`);
+    }
+  }
   return out;
+}
+
+/** PostgreSQL's backups (barman-cloud ObjectStore, CloudNativePG ScheduledBackup), in production. */
+function backupRisks(change: 'removed' | 'changed', before: any, after: any, production: boolean): string[] {
+  if (!production) { return []; }
+  const o = after ?? before;
+  switch (groupKind(o)) {
+    case 'barmancloud.cnpg.io/ObjectStore': {
+      if (change === 'removed') { return ['removed in production: WAL archiving and base backups to it stop, and recovery from it needs it back']; }
+      const out: string[] = [];
+      const [x, y] = [retentionDays(before.spec?.retentionPolicy), retentionDays(after.spec?.retentionPolicy)];
+      if (x !== undefined && y !== undefined && y < x) {
+        out.push(`spec.retentionPolicy shortened in production: ${show(before.spec.retentionPolicy)} → ${show(after.spec.retentionPolicy)} (older base backups and WAL are deleted)`);
+      }
+      const [from, to] = [before.spec?.configuration?.destinationPath, after.spec?.configuration?.destinationPath];
+      if (from !== to) {
+        out.push(`spec.configuration.destinationPath changed in production: ${show(from)} → ${show(to)} (recovery to a point before the change needs the old archive)`);
+      }
+      return out;
+    }
+    case 'postgresql.cnpg.io/ScheduledBackup':
+      if (change === 'removed') { return [`removed in production: no more base backups of ${before.spec?.cluster?.name ?? 'its cluster'}`]; }
+      return after.spec?.suspend === true && before.spec?.suspend !== true ? ['spec.suspend set in production: no more base backups until it is unset'] : [];
+    default:
+      return [];
+  }
 }

@@ -22,8 +22,9 @@ const ROUTES = new Set(['Ingress', 'HTTPRoute', 'GRPCRoute']);
  *   newly set, a PodDisruptionBudget loosened or removed (unless its pods go too), a Service
  *   port removed or renumbered or its targetPort changed, a probe removed or loosened, a
  *   Secret or ConfigMap reference changed, added or dropped;
- * - operator-run datastores (lib/review/datastore-risks.ts): removed anywhere; fewer nodes or
- *   smaller volumes in production.
+ * - operator-run datastores and PostgreSQL's backups (lib/review/datastore-risks.ts): removed
+ *   anywhere; in production fewer nodes or instances, smaller volumes, WAL archiving off, a
+ *   shorter retention, a moved archive, an ObjectStore or ScheduledBackup removed or suspended.
  */
 export function riskyChanges(changes: readonly ObjectChange[], before: ManifestTree, after: ManifestTree): RiskFlag[] {
   const flags: RiskFlag[] = [];
