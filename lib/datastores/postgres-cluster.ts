@@ -31,7 +31,7 @@ import { CNPG_CLUSTER_LABEL, CNPG_PORTS, cnpgInstanceLabels } from './operator-p
 import { checkParameter, checkPostgresImageTag, checkPostgresTime, checkRetention } from './postgres-settings';
 
 /** The barman-cloud plugin's name, as the Cluster and ScheduledBackup refer to it. */
-export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
+const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
 
 /** The application database a cluster is bootstrapped with. */
 export interface PostgresDatabaseSpec {

@@ -32,7 +32,7 @@ export function checkRetention(scope: IConstruct, what: string, retention: strin
  * Parameters CloudNativePG manages itself; its webhook refuses a Cluster that sets one
  * (docs: postgresql_conf.md, "Fixed parameters").
  */
-export const FIXED_PARAMETERS: ReadonlySet<string> = new Set([
+const FIXED_PARAMETERS: ReadonlySet<string> = new Set([
   'allow_alter_system', 'allow_system_table_mods', 'archive_cleanup_command', 'archive_command', 'archive_mode',
   'bonjour', 'bonjour_name', 'cluster_name', 'config_file', 'data_directory', 'data_sync_retry', 'event_source',
   'external_pid_file', 'hba_file', 'hot_standby', 'ident_file', 'jit_provider', 'listen_addresses',

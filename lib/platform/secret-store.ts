@@ -8,9 +8,8 @@ import { isDnsSubdomain } from '../core/names';
 import { Environment, SecretManager } from '../environments/environment';
 import { durationSeconds } from '../monitoring/duration';
 import { IDENTITY_FOR_MANAGER, SecretsOperatorIdentity } from './settings';
+import { GKE_SERVICE_ACCOUNT_ANNOTATION } from '../config/workload-identity';
 
-/** GKE's Workload Identity annotation on a ServiceAccount: the Google service account it acts as. */
-export const GKE_SERVICE_ACCOUNT_ANNOTATION = 'iam.gke.io/gcp-service-account';
 /** EKS's IRSA annotation on a ServiceAccount: the IAM role it assumes. */
 export const EKS_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
 
