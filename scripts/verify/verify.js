@@ -180,9 +180,10 @@ async function applyEnvironment({ bin, version, env, files, crdDir, tmp }) {
       if (res.code !== 0) {
         for (const [name, file] of [...crds]) {
           const one = await install([file]);
-          const field = /\.spec\.([\w.[\]]+): field not declared in schema/.exec(one.both);
+          // One line per unknown field, e.g. ".spec.versions[0].selectableFields: field not declared in schema".
+          const field = /\.spec\.(.*?): field not declared in schema/.exec(one.both);
           if (one.code !== 0 && field) {
-            tooNew.set(name, field[1]);
+            tooNew.set(name, field[1].length > 60 ? `…${/[\w-]+$/.exec(field[1])?.[0] ?? ''}` : field[1]);
             crds.delete(name);
           }
         }
