@@ -363,8 +363,8 @@ async function main() {
       console.log('verify: release scenarios on the simulated cluster (scripts/simulate/scenarios.js)');
       const { main: scenarios } = require('../simulate/scenarios');
       const res = await scenarios();
-      findings.push(...res.failures.map(f => ({ env: 'production', file: 'dist/production/songnodes', consumer: 'release scenario', message: f })));
-      lines.push(`simulate        ${res.scenarios.length} syncs of production/songnodes in ${res.totalSeconds.toFixed(0)} s`);
+      findings.push(...res.failures.map(f => ({ env: 'production', file: `dist/production/${f.startsWith('h:') ? 'ariaforge' : 'songnodes'}`, consumer: 'release scenario', message: f })));
+      lines.push(`simulate        ${res.scenarios.length} syncs of production/songnodes and production/ariaforge in ${res.totalSeconds.toFixed(0)} s`);
     }
   } finally {
     if (flag('keep')) { console.log(`verify: kept ${tmp}`); } else { fs.rmSync(tmp, { recursive: true, force: true }); }
