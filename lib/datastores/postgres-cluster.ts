@@ -29,6 +29,7 @@ import { INetworkEndpoint, PolicyPort, PRIVATE_RANGES, ServiceNetworkPolicy } fr
 import { checkResources, ResourceSpec } from '../workload/container';
 import { CNPG_CLUSTER_LABEL, CNPG_PORTS, cnpgInstanceLabels } from './operator-pods';
 import { checkParameter, checkPostgresImageTag, checkPostgresTime, checkRetention } from './postgres-settings';
+import { ignoreOperatorPodsForKubeScore } from '../policy/kube-score-ignore';
 
 /** The barman-cloud plugin's name, as the Cluster and ScheduledBackup refer to it. */
 const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
@@ -475,6 +476,7 @@ export class PostgresCluster extends Construct implements INetworkEndpoint {
 
     // ---- Network: default deny, then exactly what an instance needs.
     this.networkPolicy = new ServiceNetworkPolicy(this, 'network-policy', { name, labels, podSelector: this.podSelector });
+    ignoreOperatorPodsForKubeScore(this.networkPolicy.policy, `CloudNativePG Cluster ${name}`);
     const replicationPorts = [{ port: CNPG_PORTS.postgresql }, { port: CNPG_PORTS.status }];
     this.networkPolicy.allowFromPods(chart.namespaceName, this.podSelector, replicationPorts, 'instances replicate from and check each other');
     this.networkPolicy.allowToPods(chart.namespaceName, this.podSelector, replicationPorts, 'instances replicate from and check each other');

@@ -16,6 +16,7 @@ import { INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/n
 import { checkResources, ResourceSpec } from '../workload/container';
 import { spreadConstraints } from '../workload/pod';
 import { RABBITMQ_PORTS, rabbitmqPodLabels } from './operator-pods';
+import { ignoreOperatorPodsForKubeScore } from '../policy/kube-score-ignore';
 
 /** Inter-node clustering (Erlang distribution). */
 const CLUSTERING: PolicyPort = { port: 25672 };
@@ -174,6 +175,7 @@ export class RabbitmqCluster extends Construct implements INetworkEndpoint {
     });
 
     this.networkPolicy = new ServiceNetworkPolicy(this, 'network-policy', { name, labels, podSelector: this.podSelector });
+    ignoreOperatorPodsForKubeScore(this.networkPolicy.policy, `RabbitmqCluster ${name}`);
     const members: PolicyPort[] = [{ port: RABBITMQ_PORTS.epmd }, CLUSTERING, CLI_TOOLS];
     if (replicas > 1) {
       this.networkPolicy.allowFromPods(this.namespaceName, this.podSelector, members, 'the cluster\'s own nodes (epmd, clustering, CLI tools)');

@@ -18,6 +18,7 @@ import { INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/n
 import { checkResources, ResourceSpec } from '../workload/container';
 import { spreadConstraints } from '../workload/pod';
 import { REDIS_PORTS, redisPodLabels } from './operator-pods';
+import { ignoreOperatorPodsForKubeScore } from '../policy/kube-score-ignore';
 
 /** Sentinel's name for the replication it watches (what a Sentinel-aware client asks for). */
 const MASTER_GROUP = 'mymaster';
@@ -287,6 +288,7 @@ export class RedisReplication extends Construct implements INetworkEndpoint {
     });
 
     this.networkPolicy = new ServiceNetworkPolicy(this, 'network-policy', { name, labels, podSelector: this.podSelector });
+    ignoreOperatorPodsForKubeScore(this.networkPolicy.policy, `RedisReplication ${name}`);
     const redisPort = [{ port: REDIS_PORTS.redis }];
     if (replicas > 1) {
       this.networkPolicy.allowFromPods(this.namespaceName, this.podSelector, redisPort, 'replicas of the master');
@@ -373,6 +375,7 @@ export class RedisSentinels extends Construct implements INetworkEndpoint {
     this.networkPolicy = new ServiceNetworkPolicy(this, 'network-policy', {
       name: `${redis.name}-sentinel`, labels: props.labels, podSelector: this.podSelector,
     });
+    ignoreOperatorPodsForKubeScore(this.networkPolicy.policy, `RedisSentinel ${redis.name}-sentinel`);
     this.networkPolicy.allowFromPods(this.namespaceName, this.podSelector, sentinelPort, 'the other Sentinels');
     this.networkPolicy.allowToPods(this.namespaceName, this.podSelector, sentinelPort, 'the other Sentinels');
     this.networkPolicy.allowToPods(this.namespaceName, redis.podSelector, [{ port: REDIS_PORTS.redis }], 'the Redis nodes it watches and fails over');

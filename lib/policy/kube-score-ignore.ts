@@ -11,7 +11,8 @@ export type KubeScoreCheck =
   | 'deployment-has-host-podantiaffinity'
   | 'statefulset-has-host-podantiaffinity'
   | 'deployment-replicas'
-  | 'horizontalpodautoscaler-replicas';
+  | 'horizontalpodautoscaler-replicas'
+  | 'networkpolicy-targets-pod';
 
 const ignored = new WeakMap<ApiObject, Map<KubeScoreCheck, string>>();
 
@@ -29,6 +30,16 @@ export function ignoreKubeScoreCheck(object: ApiObject, check: KubeScoreCheck, r
   ignored.set(object, checks);
   object.metadata.addAnnotation(KUBE_SCORE_IGNORE, [...checks.keys()].sort().join(','));
   object.metadata.addAnnotation(`${KUBE_SCORE_REASON_PREFIX}${check}`, reason);
+}
+
+/**
+ * Marks the NetworkPolicy of an operator-run datastore: it selects pods the operator creates
+ * from `resource`, which kube-score (reading only what we render) never sees. The policy gate
+ * checks the same selector against the pods the operator will make (lib/datastores/operator-pods.ts).
+ */
+export function ignoreOperatorPodsForKubeScore(policy: ApiObject, resource: string): void {
+  ignoreKubeScoreCheck(policy, 'networkpolicy-targets-pod',
+    `selects the pods the operator creates from ${resource}, which are not in the rendered manifests`);
 }
 
 /** The checks an object's annotations tell kube-score to skip, with their recorded reasons. */
