@@ -25,4 +25,13 @@ describe('schema check of custom kinds from their CRDs', () => {
     expect(schemaErrors({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'db' },
       spec: { instances: 3, storage: { size: '100Gi' } } })).toEqual([]);
   });
+
+  test('a CRD pattern with Go\'s inline (?i) flag compiles and still judges (AlertmanagerConfig month names)', () => {
+    const config = (months: string[]) => ({
+      apiVersion: 'monitoring.coreos.com/v1alpha1', kind: 'AlertmanagerConfig', metadata: { name: 'a' },
+      spec: { muteTimeIntervals: [{ name: 'holidays', timeIntervals: [{ months }] }] },
+    });
+    expect(schemaErrors(config(['December', 'january:march', '7']))).toEqual([]);
+    expect(schemaErrors(config(['Smarch']))).toEqual([expect.stringMatching(/^spec\.muteTimeIntervals\[0\]\.timeIntervals\[0\]\.months\[0\] must match pattern/)]);
+  });
 });

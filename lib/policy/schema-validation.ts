@@ -34,7 +34,17 @@ for (const model of [Deployment, StatefulSet, HorizontalPodAutoscaler, CronJob, 
 // into imports/ by `npm run import`), compiled on first use. Formats and CEL rules are left to
 // the API server, which `npm run verify` runs.
 const CRD_SCHEMAS = crdSchemas as Record<string, object>;
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+/**
+ * CRD patterns are Go RE2. JavaScript (before ES2025) has no inline flags, and the
+ * AlertmanagerConfig CRD's month names use `(?i)`: such a pattern is compiled
+ * case-insensitive as a whole, which only widens what it accepts (the API server, which
+ * `npm run verify` runs, checks the pattern as written).
+ */
+const goRegExp = Object.assign((pattern: string, u: string) => {
+  const stripped = pattern.replace(/\(\?i\)/g, '');
+  return new RegExp(stripped, stripped === pattern ? u : `${u}i`);
+}, { code: 'goRegExp' });
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp } });
 const crdValidators = new Map<string, ValidateFunction>();
 class CrdModel implements Validatable {
   constructor(private readonly data: any) {}
