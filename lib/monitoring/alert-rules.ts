@@ -3,7 +3,7 @@ import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports
 import { SystemChart } from '../chart';
 import { checkUnique } from '../core/checks';
 import { fail } from '../core/errors';
-import { LabelKeys, MANAGED_BY } from '../core/labels';
+import { checkLabelValue, LabelKeys, MANAGED_BY } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
 import { Environment } from '../environments/environment';
 import { parseDuration } from './duration';
@@ -39,6 +39,14 @@ export interface AlertSpec {
    * @default - none
    */
   readonly runbookUrl?: string;
+  /**
+   * The problem this alert is one view of, e.g. `latency` for a critical and a warning on the
+   * same quantile: while a critical alert of the family fires, the system's routing mutes the
+   * family's warnings and infos with the same `job` and `instance` (lib/monitoring/alert-routing.ts).
+   * Rendered as the `family` label.
+   * @default - none: never muted, mutes nothing
+   */
+  readonly family?: string;
 }
 
 /** A named group of alerts evaluated together. */
@@ -61,10 +69,15 @@ export interface AlertRulesProps {
   readonly groups: AlertGroupSpec[];
 }
 
+/** Labels every alert gets from AlertRules, which the routing matches on: not an alert's own to set. */
+export const RESERVED_LABELS = ['severity', 'system', 'environment', 'namespace', 'family'] as const;
+
 /** A prometheus-operator PrometheusRule rendered from typed alert definitions. */
 export class AlertRules extends Construct {
   public readonly rule: PrometheusRule;
   public readonly alerts: readonly AlertSpec[];
+  /** The groups as given: their evaluation intervals bound how fast an alert can fire. */
+  public readonly groups: readonly AlertGroupSpec[];
 
   constructor(scope: Construct, id: string, props: AlertRulesProps) {
     super(scope, id);
@@ -96,16 +109,24 @@ export class AlertRules extends Construct {
       validateGoTemplate(this, `alert ${a.alert} description`, a.description);
       if (a.runbookUrl) { validateGoTemplate(this, `alert ${a.alert} runbookUrl`, a.runbookUrl); }
       for (const [key, value] of Object.entries(a.labels ?? {})) {
+        if ((RESERVED_LABELS as readonly string[]).includes(key)) {
+          fail(this, `alert ${a.alert} sets label "${key}", which AlertRules sets itself (routing matches on it)`,
+            key === 'family' ? 'use the family property' : key === 'severity' ? 'use the severity property' : `remove it: ${key} is the system's`);
+        }
         if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key)) {
           fail(this, `alert ${a.alert} label name "${key}" is not a Prometheus label name`, 'use letters, digits and underscores, not starting with a digit, e.g. priority');
         }
         validateGoTemplate(this, `alert ${a.alert} label ${key}`, value);
+      }
+      if (a.family !== undefined) {
+        checkLabelValue(this, `alert ${a.alert} family`, a.family);
       }
     }
     for (const g of props.groups) {
       if (g.interval) { parseDuration(this, `group ${g.name} interval`, g.interval); }
     }
     this.alerts = all;
+    this.groups = props.groups;
     this.rule = new PrometheusRule(this, 'Resource', {
       metadata: namespacedMeta(this, props.name, {
         [LabelKeys.name]: props.name,
@@ -123,7 +144,16 @@ export class AlertRules extends Construct {
             alert: a.alert,
             expr: PrometheusRuleSpecGroupsRulesExpr.fromString(a.expr),
             for: a.for,
-            labels: { ...(a.labels ?? {}), severity: a.severity, system: chart.system, environment: env.name },
+            // `namespace`: whatever the expression keeps, the system's AlertmanagerConfig routes
+            // only alerts labelled with its own namespace (the OnNamespace matcher strategy).
+            labels: {
+              ...(a.labels ?? {}),
+              severity: a.severity,
+              system: chart.system,
+              environment: env.name,
+              namespace: chart.namespaceName,
+              ...(a.family !== undefined ? { family: a.family } : {}),
+            },
             annotations: {
               summary: a.summary,
               description: a.description,

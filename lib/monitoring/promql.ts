@@ -439,3 +439,19 @@ export function validateGoTemplate(scope: IConstruct, what: string, template: st
   const p = checkGoTemplate(template);
   if (p) { fail(scope, `${what} "${template}" ${p.problem}`, p.fix); }
 }
+
+/**
+ * The metric names an expression reads (its selectors' names), sorted: what a test must
+ * leave out to see the expression with no data at all.
+ */
+export function metricNames(expr: string): string[] {
+  const names = new Set<string>();
+  const cursor = parser.parse(expr).cursor();
+  do {
+    if (cursor.name === 'VectorSelector') {
+      const id = cursor.node.getChild('Identifier');
+      if (id) { names.add(expr.slice(id.from, id.to)); }
+    }
+  } while (cursor.next());
+  return [...names].sort(byCodeUnit);
+}
