@@ -171,7 +171,7 @@ describe('policy gate: every Secret a pod reads is produced in its namespace', (
 
   test('a Secret nothing produces: every reader is named', () => {
     const ms = system();
-    ms.splice(ms.findIndex(m => m.object.kind === 'ExternalSecret'), 1);
+    ms.splice(ms.findIndex(m => m.object.kind === 'ExternalSecret' && m.object.metadata.name === 'shop-secrets'), 1);
     expect(secretFindings(ms)).toEqual([
       'Deployment/web-blue: container web env SESSION_SECRET reads key SESSION_SECRET of Secret shop-secrets, which nothing in namespace shop produces',
       'Deployment/web-green: container web env SESSION_SECRET reads key SESSION_SECRET of Secret shop-secrets, which nothing in namespace shop produces',
@@ -182,8 +182,24 @@ describe('policy gate: every Secret a pod reads is produced in its namespace', (
     const ms = system();
     obj(ms, 'ExternalSecret', 'shop-secrets').metadata.namespace = 'billing';
     expect(secretFindings(ms)).toHaveLength(2);
-    const other = system().map(m => (m.object.kind === 'ExternalSecret' ? { ...m, env: 'staging' } : m));
+    const other = system().map(m => (m.object.kind === 'ExternalSecret' && m.object.metadata.name === 'shop-secrets' ? { ...m, env: 'staging' } : m));
     expect(secretFindings(other)).toHaveLength(2);
+  });
+
+  test('an AlertmanagerConfig\'s receiver credentials are read like a pod\'s Secrets; a TLS CA from a ConfigMap is not a Secret', () => {
+    const ms = system();
+    ms.splice(ms.findIndex(m => m.object.kind === 'ExternalSecret' && m.object.metadata.name === 'alertmanager-receivers'), 1);
+    add(ms, {
+      apiVersion: 'monitoring.coreos.com/v1alpha1', kind: 'AlertmanagerConfig', metadata: { name: 'extra' },
+      spec: { receivers: [{ name: 'hook', webhookConfigs: [{ urlSecret: { name: 'hooks', key: 'url' }, httpConfig: { tlsConfig: { ca: { configMap: { name: 'ca', key: 'ca.crt' } } } } }] }] },
+    });
+    expect(secretFindings(ms)).toEqual([
+      'AlertmanagerConfig/shop: spec.receivers[0].pagerdutyConfigs[0].routingKey reads key pagerduty-routing-key of Secret alertmanager-receivers, which nothing in namespace shop produces',
+      'AlertmanagerConfig/shop: spec.receivers[0].slackConfigs[0].apiURL reads key slack-webhook-url of Secret alertmanager-receivers, which nothing in namespace shop produces',
+      'AlertmanagerConfig/shop: spec.receivers[1].slackConfigs[0].apiURL reads key slack-webhook-url of Secret alertmanager-receivers, which nothing in namespace shop produces',
+      'AlertmanagerConfig/shop: spec.receivers[2].emailConfigs[0].authPassword reads key smtp-password of Secret alertmanager-receivers, which nothing in namespace shop produces',
+      'AlertmanagerConfig/extra: spec.receivers[0].webhookConfigs[0].urlSecret reads key url of Secret hooks, which nothing in namespace shop produces',
+    ]);
   });
 
   test('envFrom, secret volumes (with and without items) and projected volumes are read too; optional ones are not', () => {

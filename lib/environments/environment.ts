@@ -97,6 +97,24 @@ export interface KubernetesApiSettings {
   readonly port: number;
 }
 
+/** Where an environment's alerts are delivered (lib/monitoring/alert-routing.ts renders each system's routing). */
+export interface AlertingSettings {
+  /**
+   * Critical alerts page (PagerDuty) as well as reaching chat. Off where nobody is woken for
+   * an alert (dev, staging): their criticals reach chat only.
+   */
+  readonly pageOnCritical: boolean;
+  /** The mail relay info alerts are sent through; its password is a Secret key of each system's receivers. */
+  readonly smtp: {
+    /** `host:port` of the relay (STARTTLS), e.g. "smtp-relay.gmail.com:587". */
+    readonly smarthost: string;
+    /** The sender address, e.g. "alertmanager@example.com". */
+    readonly from: string;
+    /** The relay login. */
+    readonly username: string;
+  };
+}
+
 /** What differs between dev, staging and production for every system. */
 export interface EnvironmentSettings {
   /** dev, staging or production. */
@@ -136,6 +154,8 @@ export interface EnvironmentSettings {
   readonly objectStorage: ObjectStorageSettings;
   /** The API server's endpoint, for the pods that call it (CloudNativePG's instances). */
   readonly kubernetesApi: KubernetesApiSettings;
+  /** Who alerts reach, and how. */
+  readonly alerting: AlertingSettings;
 }
 
 /** One environment; constructs find it with {@link Environment.of}. */
@@ -221,7 +241,23 @@ function checkSettings(settings: EnvironmentSettings): void {
     }
   }
   checkStorageAndApiSettings(settings, refuse);
+  checkAlertingSettings(settings.alerting, refuse);
   // gitops.repoURL, targetRevision and destinationServer are checked by FleetGitOps (lib/gitops/argo-cd.ts).
+}
+
+/** The mail relay: an address Alertmanager can dial (host:port, as its config requires) and a sender address. */
+function checkAlertingSettings(alerting: AlertingSettings, refuse: (problem: string, fix: string) => never): void {
+  const { smarthost, from, username } = alerting.smtp;
+  const m = /^([^:]+):(\d+)$/.exec(smarthost);
+  if (!m || !isDnsSubdomain(m[1]) || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    refuse(`alerting.smtp.smarthost "${smarthost}" is not host:port`, 'write the relay\'s name and port, e.g. "smtp-relay.gmail.com:587"');
+  }
+  if (!/^[^@\s<>]+@[^@\s<>]+\.[a-z]{2,}$/i.test(from)) {
+    refuse(`alerting.smtp.from "${from}" is not an e-mail address`, 'give the sender address, e.g. "alertmanager@example.com"');
+  }
+  if (!username.trim()) {
+    refuse('alerting.smtp.username is empty', 'give the relay login (its password comes from each system\'s alertmanager-receivers Secret)');
+  }
 }
 
 /** The object storage buckets and the API endpoint: names Google accepts, an address a NetworkPolicy takes. */

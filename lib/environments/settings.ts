@@ -1,4 +1,4 @@
-import { EnvironmentSettings, EnvironmentName, ObjectStorageSettings, PerEnvironment, SecretStoreSettings } from './environment';
+import { AlertingSettings, EnvironmentSettings, EnvironmentName, ObjectStorageSettings, PerEnvironment, SecretStoreSettings } from './environment';
 
 /** The repository Argo CD reads the rendered manifests from. */
 export const GITOPS_REPO_URL = 'https://github.com/fleet-platform/fleet-manifests.git';
@@ -13,6 +13,15 @@ const shared = {
   prometheusSelector: { release: 'kube-prometheus-stack' },
   datastoreOperators,
 };
+
+/**
+ * Alerts: critical pages only in production (dev and staging criticals reach chat); info
+ * mail through the Google Workspace SMTP relay, as the fleet's alert sender.
+ */
+const alerting = (pageOnCritical: boolean): AlertingSettings => ({
+  pageOnCritical,
+  smtp: { smarthost: 'smtp-relay.gmail.com:587', from: 'alertmanager@fleet-platform.dev', username: 'alertmanager@fleet-platform.dev' },
+});
 
 /** Each environment's secrets live in its own Google Cloud project's Secret Manager. */
 const secretStore = (projectID: string): SecretStoreSettings => ({
@@ -49,6 +58,7 @@ export const ENVIRONMENTS: PerEnvironment<EnvironmentSettings> = {
     gitops: { repoURL: GITOPS_REPO_URL, targetRevision: 'main', automated: true, namespace: 'argocd' },
     secretStore: secretStore('fleet-dev'),
     objectStorage: objectStorage('fleet-dev'),
+    alerting: alerting(false),
     // The GKE cluster's private control plane endpoint range.
     kubernetesApi: { cidr: '172.16.0.0/28', port: 443 },
   },
@@ -62,6 +72,7 @@ export const ENVIRONMENTS: PerEnvironment<EnvironmentSettings> = {
     gitops: { repoURL: GITOPS_REPO_URL, targetRevision: 'main', automated: true, namespace: 'argocd' },
     secretStore: secretStore('fleet-staging'),
     objectStorage: objectStorage('fleet-staging'),
+    alerting: alerting(false),
     // The GKE cluster's private control plane endpoint range.
     kubernetesApi: { cidr: '172.16.0.16/28', port: 443 },
   },
@@ -74,6 +85,7 @@ export const ENVIRONMENTS: PerEnvironment<EnvironmentSettings> = {
     gitops: { repoURL: GITOPS_REPO_URL, targetRevision: 'main', automated: false, namespace: 'argocd' },
     secretStore: secretStore('fleet-production'),
     objectStorage: objectStorage('fleet-production'),
+    alerting: alerting(true),
     // The GKE cluster's private control plane endpoint range.
     kubernetesApi: { cidr: '172.16.0.32/28', port: 443 },
   },

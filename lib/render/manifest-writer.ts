@@ -7,6 +7,7 @@ import { byCodeUnit } from '../core/checks';
 import { GitOpsChart } from '../gitops/argo-cd';
 import { PlatformChart } from '../platform/platform-chart';
 import { trafficMap } from '../gitops/traffic-map';
+import { alertInventory } from '../monitoring/alert-inventory';
 import { ServiceNetworkPolicy } from '../network/network-policy';
 import { secretInventory } from '../secrets/secret-inventory';
 
@@ -71,7 +72,8 @@ export function validateApp(app: App): void {
 /**
  * Renders every system chart to files under `<env>/<system>/`, one object per file so
  * that a pull request's diff names exactly the objects it changes, with the system's
- * traffic map and Secrets (what to create in the secret manager) as README.md; each
+ * traffic map, Secrets (what to create in the secret manager) and alerts (where they go, the
+ * endpoint probes) as README.md; each
  * environment's platform layer under `<env>/platform/` and `<env>/platform-config/` (with the
  * bootstrap files, which are no manifests, under `<env>/platform/bootstrap/`); and its Argo CD
  * objects under `<env>/argocd/`.
@@ -89,7 +91,8 @@ export function renderApp(app: App): RenderedFile[] {
       const policies = chart.node.findAll().filter((c): c is ServiceNetworkPolicy => c instanceof ServiceNetworkPolicy);
       const readme = trafficMap({ title: dir, namespace: chart.namespaceName, objects, policies });
       const secrets = secretInventory({ objects, store: chart.environment.settings.secretStore });
-      files.push({ path: `${dir}/README.md`, content: secrets ? `${readme}\n${secrets}` : readme });
+      const alerts = alertInventory(objects);
+      files.push({ path: `${dir}/README.md`, content: [readme, secrets, alerts].filter(Boolean).join('\n') });
     }
     if (chart instanceof PlatformChart) {
       for (const f of chart.bootstrapFiles) { files.push({ path: f.path, content: HEADER + toYaml(f.content) }); }

@@ -112,8 +112,32 @@ function operatorReads(o: any): SecretRead[] {
     basicAuth(o.spec.superuserSecret?.name, 'spec.superuserSecret');
     (o.spec.managed?.roles ?? []).forEach((r: any, i: number) => basicAuth(r.passwordSecret?.name, `spec.managed.roles[${i}].passwordSecret`));
   }
+  if (group === 'monitoring.coreos.com' && o.kind === 'AlertmanagerConfig') {
+    reads.push(...alertmanagerConfigReads(o.spec));
+  }
   if (group === 'rabbitmq.com' && o.kind === 'RabbitmqCluster' && o.spec.secretBackend?.externalSecret?.name) {
     reads.push({ secretName: o.spec.secretBackend.externalSecret.name, where: 'spec.secretBackend.externalSecret', via: 'controller' });
   }
+  return reads;
+}
+
+/**
+ * The Secrets an AlertmanagerConfig's receivers read: prometheus-operator's SecretKeySelectors
+ * (`{name, key}`: PagerDuty's routingKey, Slack's apiURL, e-mail's authPassword, TLS keys, …)
+ * in the object's namespace, which the operator copies into Alertmanager's configuration.
+ * A `{name, key}` under `configMap` is a ConfigMap's, not a Secret's.
+ */
+function alertmanagerConfigReads(spec: any): SecretRead[] {
+  const reads: SecretRead[] = [];
+  const walk = (value: any, path: string, parentKey: string): void => {
+    if (Array.isArray(value)) { value.forEach((v, i) => walk(v, `${path}[${i}]`, parentKey)); return; }
+    if (!value || typeof value !== 'object') { return; }
+    if (typeof value.name === 'string' && typeof value.key === 'string' && parentKey !== 'configMap' && !value.optional) {
+      reads.push({ secretName: value.name, keys: [value.key], where: path, via: 'controller' });
+      return;
+    }
+    for (const [k, v] of Object.entries<any>(value)) { walk(v, `${path}.${k}`, k); }
+  };
+  walk(spec.receivers, 'spec.receivers', 'receivers');
   return reads;
 }

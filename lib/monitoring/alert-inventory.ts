@@ -1,0 +1,60 @@
+import { byCodeUnit } from '../core/checks';
+import { DEFAULT_EVALUATION_INTERVAL } from './alert-routing';
+
+const cell = (s: string) => s.replace(/\|/g, '\\|');
+
+/** Where one receiver of an AlertmanagerConfig delivers, in words. */
+function deliveries(receiver: any): string[] {
+  return [
+    ...(receiver.pagerdutyConfigs ?? []).map(() => 'PagerDuty'),
+    ...(receiver.slackConfigs ?? []).map((c: any) => `Slack ${c.channel ?? ''}`.trim()),
+    ...(receiver.emailConfigs ?? []).map((c: any) => `e-mail ${c.to}`),
+    ...(receiver.webhookConfigs ?? []).map(() => 'webhook'),
+  ];
+}
+
+/**
+ * The Alerts section of a system's README: where each severity is delivered and how soon
+ * (from its AlertmanagerConfig), every alert with its severity, `for` and evaluation interval
+ * (from its PrometheusRules), and what the endpoint Probes probe. Drawn from the rendered
+ * objects, like the traffic map. Empty when the system renders no alert, route or probe.
+ */
+export function alertInventory(objects: readonly any[]): string {
+  const configs = objects.filter(o => o.kind === 'AlertmanagerConfig');
+  const rules = objects.filter(o => o.kind === 'PrometheusRule').sort((a, b) => byCodeUnit(a.metadata.name, b.metadata.name));
+  const probes = objects.filter(o => o.kind === 'Probe').sort((a, b) => byCodeUnit(a.metadata.name, b.metadata.name));
+  if (!configs.length && !rules.length && !probes.length) { return ''; }
+  const out: string[] = ['## Alerts', ''];
+  for (const c of configs) {
+    out.push(`AlertmanagerConfig \`${c.metadata.name}\` routes this namespace's alerts by severity `
+      + '(a critical alert of a family mutes the warnings and infos of that family for the same job and target):', '');
+    out.push('| Severity | Delivered to | First notice after | Regrouped / repeated every |', '|---|---|---|---|');
+    for (const r of c.spec.route.routes ?? []) {
+      const severity = (r.matchers ?? []).find((m: any) => m.name === 'severity')?.value ?? '(any)';
+      const receiver = (c.spec.receivers ?? []).find((x: any) => x.name === r.receiver);
+      out.push(`| ${cell(severity)} | ${cell(deliveries(receiver ?? {}).join(', ') || '–')} | ${r.groupWait ?? '–'} (group_wait) | ${r.groupInterval ?? '–'} / ${r.repeatInterval ?? '–'} |`);
+    }
+    out.push('');
+  }
+  if (rules.length) {
+    out.push('| Alert | Severity | Evaluated every | For | PrometheusRule |', '|---|---|---|---|---|');
+    for (const o of rules) {
+      for (const g of o.spec.groups ?? []) {
+        for (const r of (g.rules ?? []).filter((x: any) => x.alert)) {
+          out.push(`| ${r.alert} | ${r.labels?.severity ?? '–'} | ${g.interval ?? `${DEFAULT_EVALUATION_INTERVAL} (default)`} | ${r.for ?? '0s'} | ${o.metadata.name} |`);
+        }
+      }
+    }
+    out.push('');
+  }
+  if (probes.length) {
+    out.push('Endpoint probes (the platform\'s blackbox exporter, from inside the cluster):', '');
+    out.push('| Probe | Module | Every | Targets |', '|---|---|---|---|');
+    for (const p of probes) {
+      const targets: string[] = p.spec.targets?.staticConfig?.static ?? [];
+      out.push(`| ${p.metadata.name} | ${p.spec.module ?? '–'} | ${p.spec.interval ?? '–'} | ${targets.map(t => `\`${cell(t)}\``).join(', ')} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
