@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { parse } from 'yaml';
-import { ServiceMonitor } from '../imports/monitoring.coreos.com';
+import { AlertmanagerConfig, Probe, PrometheusRule, PrometheusRuleSpecGroupsRulesExpr, ServiceMonitor } from '../imports/monitoring.coreos.com';
 import { podsMetricSource } from '../lib/autoscaling/autoscaler';
 import { SystemChart } from '../lib/chart';
 import { Environment, ENVIRONMENT_NAMES, EnvironmentName, EnvironmentSettings } from '../lib/environments/environment';
@@ -19,6 +19,7 @@ import { PlatformChart } from '../lib/platform/platform-chart';
 import { PLATFORM, PlatformSettings } from '../lib/platform/settings';
 import { isManifestPath } from '../lib/render/manifest-path';
 import { renderApp } from '../lib/render/manifest-writer';
+import { AlertRouting } from '../lib/monitoring/alert-routing';
 import { Microservice } from '../lib/workload/microservice';
 import { webProps } from './util';
 
@@ -68,6 +69,8 @@ describe('pins', () => {
     expect(PINS['rabbitmq-cluster-operator'].appVersion).toBe('2.22.3');
     expect(PINS['redis-operator'].appVersion).toBe('0.26.0');
     expect(PINS['kube-prometheus-stack'].appVersion).toBe('v0.93.0');
+    // The blackbox exporter has no CRD; its modules' fields are v0.28's (lib/monitoring/blackbox.ts).
+    expect(PINS['prometheus-blackbox-exporter'].appVersion).toBe('v0.28.0');
     // The barman-cloud plugin's images are set to its version, whatever the chart defaults to.
     expect(values('production', 'plugin-barman-cloud')).toEqual({ image: { tag: 'v0.14.0' }, sidecarImage: { tag: 'v0.14.0' } });
   });
@@ -172,13 +175,13 @@ describe('values derived from what the fleet renders', () => {
 
   describe('the monitoring stack selects what the monitors and rules carry, where they are', () => {
     test.each(ENVIRONMENT_NAMES)('%s: selectors from the labels, namespace selectors from the namespaces', env => {
-      const selected = systemObjects(env).filter(o => ['ServiceMonitor', 'PodMonitor', 'PrometheusRule'].includes(o.kind));
+      const selected = systemObjects(env).filter(o => ['ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'Probe'].includes(o.kind));
       expect(selected.length).toBeGreaterThan(0);
       const selector = ENVIRONMENTS[env].prometheusSelector;
       for (const o of selected) { expect(o.metadata.labels).toMatchObject(selector); }
       const spec = values(env, 'kube-prometheus-stack').prometheus.prometheusSpec;
       const namespaces = [...new Set([...selected.map(o => o.metadata.namespace), ENVIRONMENTS[env].monitoringNamespace, ENVIRONMENTS[env].ingressControllerNamespace])].sort();
-      for (const kind of ['serviceMonitor', 'podMonitor', 'rule']) {
+      for (const kind of ['serviceMonitor', 'podMonitor', 'rule', 'probe']) {
         expect(spec[`${kind}Selector`]).toEqual({ matchLabels: selector });
         expect(spec[`${kind}SelectorNilUsesHelmValues`]).toBe(false);
         expect(spec[`${kind}NamespaceSelector`]).toEqual({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: namespaces }] });
@@ -206,6 +209,57 @@ describe('values derived from what the fleet renders', () => {
       expect(i.spec.acme.server).toBe(CLUSTER_ISSUERS[i.metadata.name].acmeServer);
       expect(i.spec.acme.solvers).toEqual([{ http01: { ingress: { ingressClassName: ENVIRONMENTS[env].ingressClassName } } }]);
     }
+  });
+});
+
+describe('alerting: Alertmanager routes every system\'s alerts, the blackbox exporter runs their probes', () => {
+  test.each(ENVIRONMENT_NAMES)('%s: Alertmanager selects every AlertmanagerConfig by its labels and namespaces, each matching its own namespace', env => {
+    const configs = systemObjects(env).filter(o => o.kind === 'AlertmanagerConfig');
+    expect(configs.map(c => c.metadata.namespace).sort()).toEqual(['ariaforge', 'domain-runner', 'novacron', 'songnodes']);
+    const spec = values(env, 'kube-prometheus-stack').alertmanager.alertmanagerSpec;
+    expect(spec.alertmanagerConfigSelector).toEqual({ matchLabels: ENVIRONMENTS[env].prometheusSelector });
+    expect(spec.alertmanagerConfigNamespaceSelector).toEqual({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: configs.map(c => c.metadata.namespace).sort() }] });
+    expect(spec.alertmanagerConfigMatcherStrategy).toEqual({ type: 'OnNamespace' });
+    // The rules' evaluation interval the response-time bounds count on is the one Prometheus runs.
+    expect(values(env, 'kube-prometheus-stack').prometheus.prometheusSpec.evaluationInterval).toBe('30s');
+  });
+
+  test.each(ENVIRONMENT_NAMES)('%s: the blackbox exporter has exactly the modules the Probes use, admits only Prometheus, and is scraped', env => {
+    const used = [...new Set(systemObjects(env).filter(o => o.kind === 'Probe').map(o => o.spec.module))].sort();
+    expect(used).toEqual(['http_2xx', 'http_security_headers', 'tls_certificate']);
+    const v = values(env, 'prometheus-blackbox-exporter');
+    expect(Object.keys(v.config.modules)).toEqual(used);
+    expect(v.fullnameOverride).toBe('blackbox-exporter');
+    expect(v.networkPolicy).toEqual({ enabled: true, allowMonitoringNamespace: true, monitoringNamespaceName: ENVIRONMENTS[env].monitoringNamespace });
+    expect(v.serviceMonitor.selfMonitor).toEqual({ enabled: true, labels: ENVIRONMENTS[env].prometheusSelector });
+    expect(v.replicas).toBe(ENVIRONMENTS[env].highAvailability ? 2 : 1);
+    expect(app(env, 'prometheus-blackbox-exporter').spec.destination.namespace).toBe(ENVIRONMENTS[env].monitoringNamespace);
+    // Every Probe goes through that exporter's Service.
+    for (const p of systemObjects(env).filter(o => o.kind === 'Probe')) {
+      expect(p.spec.prober.url).toBe(`blackbox-exporter.${ENVIRONMENTS[env].monitoringNamespace}.svc:9115`);
+    }
+  });
+
+  test('refused: an AlertmanagerConfig Alertmanager would not select, an alert no route receives, a Probe naming a module the exporter lacks', () => {
+    expect(() => platformOf(chart => {
+      new AlertmanagerConfig(chart, 'amc', { metadata: { name: 'stray', namespace: 'shop' }, spec: {} });
+    })).toThrow('AlertmanagerConfig shop/stray lacks release=kube-prometheus-stack, so Alertmanager would never select it');
+    const rule = (labels: Record<string, string>, routing: boolean) => () => platformOf(chart => {
+      new PrometheusRule(chart, 'rule', {
+        metadata: { name: 'r', namespace: 'shop', labels: { release: 'kube-prometheus-stack' } },
+        spec: { groups: [{ name: 'g', rules: [{ alert: 'A', expr: PrometheusRuleSpecGroupsRulesExpr.fromString('vector(1)'), labels }] }] },
+      });
+      if (routing) { new AlertRouting(chart, 'routing', { chatChannel: '#shop', email: 'ops@shop.example.com' }); }
+    });
+    expect(rule({ severity: 'critical' }, true)).toThrow('alert A of PrometheusRule shop/r is labelled namespace="", so no AlertmanagerConfig would route it (OnNamespace). Fix: label it namespace: shop');
+    expect(rule({ severity: 'critical', namespace: 'shop' }, false)).toThrow('alert A of PrometheusRule shop/r would reach nobody: namespace shop has no AlertmanagerConfig. Fix: give the system an AlertRouting');
+    expect(rule({ severity: 'critical', namespace: 'shop' }, true)).not.toThrow();
+    expect(() => platformOf(chart => {
+      new Probe(chart, 'probe', {
+        metadata: { name: 'p', namespace: 'shop', labels: { release: 'kube-prometheus-stack' } },
+        spec: { module: 'icmp', prober: { url: 'blackbox-exporter.monitoring.svc:9115' }, targets: { staticConfig: { static: ['example.com'] } } },
+      });
+    })).toThrow('Probe shop/p uses blackbox module "icmp", which the exporter does not have. Fix: use one of http_2xx, http_security_headers, tls_certificate');
   });
 });
 
@@ -272,6 +326,8 @@ describe('platform waves', () => {
     expect(w('cloudnative-pg')).toBeLessThan(w('plugin-barman-cloud'));
     expect(w('kube-prometheus-stack')).toBeLessThan(w('ingress-nginx'));
     expect(w('kube-prometheus-stack')).toBeLessThan(w('prometheus-adapter'));
+    // The blackbox exporter's own ServiceMonitor needs the stack's CRD.
+    expect(w('kube-prometheus-stack')).toBeLessThan(w('prometheus-blackbox-exporter'));
   });
 
   test('every platform Application syncs by itself and heals, prunes only where systems do, and never cascade-deletes', () => {

@@ -5,12 +5,12 @@ import { fail } from '../core/errors';
 import { LabelKeys, MANAGED_BY } from '../core/labels';
 import { Environment } from '../environments/environment';
 
-/** The kinds the prometheus-operator selects by label and namespace. */
-const SELECTED_KINDS = ['ServiceMonitor', 'PodMonitor', 'PrometheusRule'] as const;
+/** The kinds the prometheus-operator's Prometheus selects by label and namespace. */
+const SELECTED_KINDS = ['ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'Probe'] as const;
 
 /** What Prometheus must select to see every monitor and rule the fleet renders. */
 export interface MonitoringSelection {
-  /** The labels every ServiceMonitor, PodMonitor and PrometheusRule carries. */
+  /** The labels every ServiceMonitor, PodMonitor, PrometheusRule and Probe carries. */
   readonly labels: Readonly<Record<string, string>>;
   /** The namespaces they are in (and those of the platform's own monitors), sorted. */
   readonly namespaces: readonly string[];
@@ -18,8 +18,8 @@ export interface MonitoringSelection {
 
 /**
  * The selection the monitoring stack's Prometheus needs: the environment's
- * `prometheusSelector` labels, which every rendered ServiceMonitor, PodMonitor and
- * PrometheusRule must carry (one that does not would never be scraped or evaluated: refused),
+ * `prometheusSelector` labels, which every rendered ServiceMonitor, PodMonitor,
+ * PrometheusRule and Probe must carry (one that does not would never be scraped or evaluated: refused),
  * and the namespaces they are in, plus `platformNamespaces` (where the stack's own and the
  * ingress controller's monitors live).
  */

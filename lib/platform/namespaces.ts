@@ -16,6 +16,7 @@ export function addonNamespaces(settings: EnvironmentSettings): Readonly<Record<
     'redis-operator': settings.datastoreOperators.redisNamespace,
     'kube-prometheus-stack': settings.monitoringNamespace,
     'prometheus-adapter': settings.monitoringNamespace,
+    'prometheus-blackbox-exporter': settings.monitoringNamespace,
     'ingress-nginx': settings.ingressControllerNamespace,
     'reloader': 'reloader',
   };

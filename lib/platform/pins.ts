@@ -36,7 +36,7 @@ export type PlatformPin = HelmChartPin | KustomizePin;
 export type AddonName =
   | 'argo-cd' | 'cert-manager' | 'external-secrets' | 'cloudnative-pg' | 'plugin-barman-cloud'
   | 'rabbitmq-cluster-operator' | 'redis-operator' | 'kube-prometheus-stack' | 'prometheus-adapter' | 'ingress-nginx'
-  | 'reloader';
+  | 'reloader' | 'prometheus-blackbox-exporter';
 
 const PROMETHEUS_COMMUNITY = 'https://prometheus-community.github.io/helm-charts';
 const CLOUDNATIVE_PG = 'https://cloudnative-pg.github.io/charts';
@@ -81,6 +81,11 @@ export const PINS: Readonly<Record<AddonName, PlatformPin>> = {
   // `secret.reloader.stakater.com/reload` annotation changes (an ExternalSecret's refresh after a
   // rotation; lib/secrets/secret-rotation.ts). No CRDs.
   'reloader': { source: 'helm', repoURL: 'https://stakater.github.io/stakater-charts', chart: 'reloader', version: '2.2.18', appVersion: 'v1.4.22' },
+  // Blackbox exporter v0.28.0, chart 11.17.2: probes the public hosts for the systems' Probes
+  // (lib/monitoring/blackbox.ts has its modules). No CRDs.
+  'prometheus-blackbox-exporter': {
+    source: 'helm', repoURL: PROMETHEUS_COMMUNITY, chart: 'prometheus-blackbox-exporter', version: '11.17.2', appVersion: 'v0.28.0',
+  },
 };
 
 /** An exact release version: `1.2.3` or `v1.2.3`, no range, wildcard, branch or `latest`. */

@@ -8,7 +8,10 @@ import { LabelKeys, MANAGED_BY } from '../core/labels';
 import { IN_CLUSTER, PLATFORM_NAME, syncRetry } from '../gitops/argo-cd';
 import { healthCustomizations } from '../gitops/health-checks';
 import { syncWaveAnnotation } from '../gitops/sync-waves';
+import { DEFAULT_EVALUATION_INTERVAL } from '../monitoring/alert-routing';
+import { BLACKBOX_EXPORTER } from '../monitoring/blackbox';
 import { AddonApplication } from './addon-application';
+import { alertRoutingSelection, blackboxModules, MATCHER_STRATEGY } from './alert-delivery';
 import { AcmeClusterIssuer, issuersUsed } from './cluster-issuers';
 import { allowedResponseHeaders } from './ingress-controller';
 import { addonNamespaces } from './namespaces';
@@ -36,7 +39,7 @@ export enum PlatformWave {
   CONFIG = 2,
   /** The monitoring stack (its CRDs) and the datastore operators (theirs; RabbitMQ's needs cert-manager). */
   OPERATORS = 3,
-  /** What needs an operator of wave 3: the barman-cloud plugin (CloudNativePG), the ingress controller and adapter (Prometheus, ServiceMonitor CRD). */
+  /** What needs an operator of wave 3: the barman-cloud plugin (CloudNativePG), the ingress controller, adapter and blackbox exporter (Prometheus, ServiceMonitor CRD). */
   CONSUMERS = 4,
 }
 
@@ -175,6 +178,8 @@ export class FleetPlatform extends Construct {
     const stackName = 'kube-prometheus-stack';
     const byName = namespacesByName(selection.namespaces);
     const select = { matchLabels: { ...selection.labels } };
+    // Alertmanager: every system's AlertmanagerConfig, each routing its own namespace's alerts.
+    const routing = alertRoutingSelection(this, env, rendered);
 
     const addonValues: Readonly<Record<AddonName, Record<string, unknown> | undefined>> = {
       'argo-cd': this.argoCdValues,
@@ -223,12 +228,37 @@ export class FleetPlatform extends Construct {
             ruleSelectorNilUsesHelmValues: false,
             ruleSelector: select,
             ruleNamespaceSelector: byName,
+            probeSelectorNilUsesHelmValues: false,
+            probeSelector: select,
+            probeNamespaceSelector: byName,
+            // Written out: the alerts' response-time bounds count on it (lib/monitoring/alert-routing.ts).
+            evaluationInterval: DEFAULT_EVALUATION_INTERVAL,
           },
         },
-        alertmanager: { alertmanagerSpec: { replicas: ha ? 2 : 1 } },
+        alertmanager: {
+          alertmanagerSpec: {
+            replicas: ha ? 2 : 1,
+            alertmanagerConfigSelector: { matchLabels: { ...routing.labels } },
+            alertmanagerConfigNamespaceSelector: namespacesByName(routing.namespaces),
+            alertmanagerConfigMatcherStrategy: { type: MATCHER_STRATEGY },
+          },
+        },
         grafana: {
           admin: { existingSecret: GRAFANA_ADMIN.secretName, userKey: GRAFANA_ADMIN.userKey, passwordKey: GRAFANA_ADMIN.passwordKey },
         },
+      },
+      // The blackbox exporter the systems' Probes go through, with the modules they use. Its
+      // chart's NetworkPolicy admits only Prometheus (the monitoring namespace); egress is open
+      // (README "Endpoint probes": what it needs, should the namespace get an egress policy).
+      'prometheus-blackbox-exporter': {
+        fullnameOverride: BLACKBOX_EXPORTER.name,
+        replicas: ha ? 2 : 1,
+        podDisruptionBudget: ha ? { maxUnavailable: 1 } : {},
+        config: { modules: blackboxModules(this, rendered) },
+        service: { port: BLACKBOX_EXPORTER.port },
+        resources: { requests: { cpu: '25m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+        networkPolicy: { enabled: true, allowMonitoringNamespace: true, monitoringNamespaceName: monitoring },
+        serviceMonitor: { selfMonitor: { enabled: true, labels: { ...selection.labels } } },
       },
       'prometheus-adapter': {
         prometheus: { url: prometheusUrl(stackName, monitoring), port: 9090 },
@@ -272,6 +302,8 @@ export class FleetPlatform extends Construct {
       'ingress-nginx': PlatformWave.CONSUMERS,
       'reloader': PlatformWave.FOUNDATIONS,
       'prometheus-adapter': PlatformWave.CONSUMERS,
+      // Its ServiceMonitor needs the stack's CRD.
+      'prometheus-blackbox-exporter': PlatformWave.CONSUMERS,
     };
     const releaseName: Partial<Record<AddonName, string>> = {
       // The bootstrap `helm install argocd …` release, which this Application then adopts.
