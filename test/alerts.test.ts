@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { AlertRules, AlertSpec } from '../lib/monitoring/alert-rules';
 import { durationSeconds } from '../lib/monitoring/duration';
 import { Monitor } from '../lib/monitoring/service-monitor';
-import { checkGoTemplate, checkPromQL } from '../lib/monitoring/promql';
+import { checkGoTemplate, checkPromQL, metricNames } from '../lib/monitoring/promql';
 import { testChart } from './util';
 
 /**
@@ -44,22 +44,31 @@ describe('promtool unit tests in test/alerts/ cover every alert', () => {
     expect(systems.length).toBeGreaterThan(0);
   });
 
-  test.each(systems)('%s: each alert has a case that fires and one that must not', system => {
+  test.each(systems)('%s: each alert has a case that fires, one that must not, and one with none of its series', system => {
     const file = path.join(testDir, `${system}.test.yaml`);
     expect(fs.existsSync(file)).toBe(true);
     const suite = read(file);
     // scripts/verify/promtool.js copies the test file next to the extracted production rules.
     expect(suite.rule_files).toEqual(objectsOf('production', system, 'prometheusrule').map(o => `prometheusrule-${o.metadata.name}.yaml`));
+    const rules = rulesOf('production', system);
     const fires = new Set<string>();
     const silent = new Set<string>();
+    // "Absent": a case whose input has none of the series the expression reads (no target was
+    // ever discovered). A down alert must say so there; any other must stay silent, and the
+    // case shows which.
+    const absent = new Set<string>();
     for (const t of suite.tests) {
+      const given = new Set((t.input_series ?? []).map((i: any) => String(i.series).replace(/\{.*$/, '')));
       for (const a of t.alert_rule_test ?? []) {
         (a.exp_alerts?.length ? fires : silent).add(a.alertname);
+        const rule = rules.find(r => r.alert === a.alertname);
+        if (rule && metricNames(rule.expr).every(m => !given.has(m))) { absent.add(a.alertname); }
       }
     }
-    const alerts = rulesOf('production', system).map(r => r.alert).sort();
+    const alerts = rules.map(r => r.alert).sort();
     expect(alerts.filter(a => !fires.has(a))).toEqual([]);
     expect(alerts.filter(a => !silent.has(a))).toEqual([]);
+    expect(alerts.filter(a => !absent.has(a))).toEqual([]);
     // And no test names an alert that no longer exists.
     expect([...fires, ...silent].filter(a => !alerts.includes(a))).toEqual([]);
   });
@@ -93,7 +102,9 @@ describe('alert expressions in dist/', () => {
       .map(s => s.metadata.name));
     const byPod = objectsOf(env, system, 'podmonitor')
       .map(m => m.spec.selector.matchLabels?.[m.spec.jobLabel] ?? `${m.metadata.namespace}/${m.metadata.name}`);
-    return [...byService, ...byPod].sort();
+    // A Probe's job is its jobName, else probe/<namespace>/<name> (prometheus-operator's generateProbeConfig).
+    const byProbe = objectsOf(env, system, 'probe').map(p => p.spec.jobName ?? `probe/${p.metadata.namespace}/${p.metadata.name}`);
+    return [...byService, ...byPod, ...byProbe].sort();
   }
 
   test.each(ENVS.flatMap(env => systemsWithRules(env).map(s => [env, s])))('%s/%s: every job an alert names is scraped', (env, system) => {
@@ -105,14 +116,23 @@ describe('alert expressions in dist/', () => {
     }
   });
 
+  test.each(ENVS.flatMap(env => systemsWithRules(env).map(s => [env, s])))('%s/%s: every alert is labelled with its namespace, so its system\'s routing receives it', (env, system) => {
+    for (const o of objectsOf(env, system, 'prometheusrule')) {
+      for (const r of o.spec.groups.flatMap((g: any) => g.rules)) {
+        expect([r.alert, r.labels.namespace]).toEqual([r.alert, o.metadata.namespace]);
+      }
+    }
+  });
+
   test.each(ENVS.flatMap(env => systemsWithRules(env).map(s => [env, s])))('%s/%s: a service-down alert covers the absence of every live job', (env, system) => {
     const down = rulesOf(env, system).find(r => /ServiceDown$/.test(r.alert));
     if (!down) { return; }
     const absent = [...(down.expr as string).matchAll(/absent\(up\{[^}]*job="([^"]+)"/g)].map(m => m[1]).sort();
     expect(absent.length).toBeGreaterThan(0);
     if (system === 'songnodes') {
-      // The preview Services of blue/green pairs may select a color scaled to zero.
-      expect(absent).toEqual(scrapeJobs(env, system).filter(j => !j.endsWith('-preview')));
+      // The preview Services of blue/green pairs may select a color scaled to zero; the probes'
+      // absence is the endpoint-down alert's (test/alerts/<system>.test.yaml).
+      expect(absent).toEqual(scrapeJobs(env, system).filter(j => !j.endsWith('-preview') && !j.startsWith('probe/')));
     }
   });
 

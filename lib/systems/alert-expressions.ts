@@ -32,9 +32,9 @@ export function serviceDown(namespace: string, jobs: string[]): string {
   return [down, ...jobs.map(job => `absent(up${sel({ namespace, job })})`)].join(' or ');
 }
 
-/** Ratio of 5xx responses above `ratio` over 5 minutes (summed over the job's pods: each counts its own requests). */
-export function errorRatioAbove(namespace: string, job: string, ratio: number): string {
-  return `sum(rate(http_requests_total{namespace="${namespace}", job="${job}", status=~"5.."}[5m])) / sum(rate(http_requests_total{namespace="${namespace}", job="${job}"}[5m])) > ${ratio}`;
+/** Ratio of 5xx responses above `ratio` over `window` (summed over the job's pods: each counts its own requests). */
+export function errorRatioAbove(namespace: string, job: string, ratio: number, window = '5m'): string {
+  return `sum(rate(http_requests_total{namespace="${namespace}", job="${job}", status=~"5.."}[${window}])) / sum(rate(http_requests_total{namespace="${namespace}", job="${job}"}[${window}])) > ${ratio}`;
 }
 
 /** A latency quantile above `seconds` over 5 minutes. */
@@ -113,4 +113,49 @@ export function cnpgMeanQuerySecondsAbove(namespace: string, job: string, second
 export function redisDown(namespace: string, job: string): string {
   const s = sel({ namespace, job });
   return `max by (namespace, job) (redis_up${s}) == 0 or absent(redis_up${s})`;
+}
+
+/**
+ * postgres_exporter's statement statistics (its `stat_statements` collector, off by default:
+ * `--collector.stat_statements`): mean time per call over 5 minutes above `seconds`, from
+ * `pg_stat_statements_seconds_total` and `pg_stat_statements_calls_total`, one series per
+ * statement (user, database, queryid). Exporter replicas report the same statements: each
+ * is taken once (max by its identity) before the sums.
+ */
+export function postgresMeanQuerySecondsAbove(namespace: string, job: string, seconds: number): string {
+  const s = sel({ namespace, job });
+  const once = (metric: string) => `max by (namespace, job, user, datname, queryid) (rate(${metric}${s}[5m]))`;
+  return `sum by (namespace, job) (${once('pg_stat_statements_seconds_total')}) / sum by (namespace, job) (${once('pg_stat_statements_calls_total')}) > ${seconds}`;
+}
+
+/**
+ * Committed and rolled-back transactions per second over 10 minutes (postgres_exporter's
+ * `pg_stat_database_xact_commit` / `_xact_rollback`, every database) above `factor` times
+ * their average over the day before. Exporter replicas' identical readings are taken once.
+ */
+export function transactionRateAboveBaseline(namespace: string, job: string, factor: number): string {
+  const s = sel({ namespace, job });
+  const rate = (range: string) => `sum by (namespace, job) (max by (namespace, job, datname) (`
+    + `rate(pg_stat_database_xact_commit${s}${range}) + rate(pg_stat_database_xact_rollback${s}${range})))`;
+  return `${rate('[10m]')} > ${factor} * ${rate('[1d] offset 10m')}`;
+}
+
+/**
+ * Redis keyspace hit ratio over 30 minutes below `ratio` (redis_exporter's
+ * `redis_keyspace_hits_total` / `_misses_total`). Exporter replicas read the same server: each
+ * counter's rate is taken once (max) before the ratio. No lookups at all is no low ratio.
+ */
+export function redisHitRatioBelow(namespace: string, job: string, ratio: number): string {
+  const s = sel({ namespace, job });
+  const rate = (metric: string) => `max by (namespace, job) (rate(${metric}${s}[30m]))`;
+  return `${rate('redis_keyspace_hits_total')} / (${rate('redis_keyspace_hits_total')} + ${rate('redis_keyspace_misses_total')}) < ${ratio}`;
+}
+
+/**
+ * A gauge's average over the last 30 minutes, across every series (pods), differing from
+ * its average over the day before by more than `fraction` either way.
+ */
+export function gaugeShiftAbove(namespace: string, metric: string, fraction: number): string {
+  const s = sel({ namespace });
+  return `abs(avg(avg_over_time(${metric}${s}[30m])) / avg(avg_over_time(${metric}${s}[1d] offset 30m)) - 1) > ${fraction}`;
 }

@@ -9,6 +9,8 @@ import { RedisReplication } from '../datastores/redis-replication';
 import { Environment, PerEnvironment } from '../environments/environment';
 import { imageOf, releaseOf } from '../environments/releases';
 import { WebIngress } from '../ingress/web-ingress';
+import { AlertRouting } from '../monitoring/alert-routing';
+import { EndpointProbes } from '../monitoring/endpoint-probes';
 import { connect, PRIVATE_RANGES } from '../network/network-policy';
 import { Microservice } from '../workload/microservice';
 
@@ -141,5 +143,9 @@ export function ariaforge(scope: Construct, env: Environment): SystemChart {
   connect(backend, postgres, ['postgres']);
   connect(backend, redis, ['redis']);
   connect(frontend, backend, ['http']); // server-side rendering calls the API in-cluster
+
+  // Document 002 sets no response time; 1 s for a health check and the app's first page.
+  new EndpointProbes(chart, 'probes', { alertPrefix: 'AriaForge', latencyThresholdSeconds: 1 });
+  new AlertRouting(chart, 'alert-routing', { chatChannel: '#ariaforge-alerts', email: 'ops@ariaforge.com' });
   return chart;
 }

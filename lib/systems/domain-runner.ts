@@ -5,6 +5,8 @@ import { SecretReference } from '../config/secret-reference';
 import { Environment, PerEnvironment } from '../environments/environment';
 import { imageOf, releaseOf } from '../environments/releases';
 import { AlertRules } from '../monitoring/alert-rules';
+import { AlertRouting } from '../monitoring/alert-routing';
+import { EndpointProbes } from '../monitoring/endpoint-probes';
 import { connect, ExternalEgressSpec, PRIVATE_RANGES } from '../network/network-policy';
 import { Microservice } from '../workload/microservice';
 import { containerCpuAbove, containerMemoryAbove, errorRatioAbove, latencyQuantileAbove } from './alert-expressions';
@@ -130,5 +132,9 @@ export function domainRunner(scope: Construct, env: Environment): SystemChart {
       ],
     }],
   });
+  // Document 004: P99 latency above 5000 ms is its alert threshold.
+  new EndpointProbes(chart, 'probes', { alertPrefix: 'DomainRunner', latencyThresholdSeconds: 5 });
+  // Document 004, "Contact": Slack #domain-runner-ops, ops@domain-runner.com, PagerDuty.
+  new AlertRouting(chart, 'alert-routing', { chatChannel: '#domain-runner-ops', email: 'ops@domain-runner.com' });
   return chart;
 }

@@ -8,8 +8,11 @@ import { AlertRules } from '../monitoring/alert-rules';
 import { ExternalEgressSpec } from '../network/network-policy';
 import { Microservice } from '../workload/microservice';
 import { Worker } from '../workload/worker';
+import { AlertRouting } from '../monitoring/alert-routing';
+import { EndpointProbes } from '../monitoring/endpoint-probes';
 import {
-  containerCpuAbove, containerMemoryAbove, databaseConnectionsAbove, errorRatioAbove, latencyQuantileAbove, redisDown, serviceDown,
+  containerCpuAbove, containerMemoryAbove, databaseConnectionsAbove, errorRatioAbove, gaugeShiftAbove, latencyQuantileAbove,
+  postgresMeanQuerySecondsAbove, redisDown, redisHitRatioBelow, serviceDown, transactionRateAboveBaseline,
 } from './alert-expressions';
 
 /**
@@ -107,6 +110,9 @@ export function novacron(scope: Construct, env: Environment): SystemChart {
       DATA_SOURCE_USER: 'novacron_monitor',
     },
     secretEnv: { DATA_SOURCE_PASS: secrets.key('MONITOR_DB_PASSWORD') },
+    // Statement statistics for the slow-query alert: needs the pg_stat_statements extension in
+    // the novacron database and pg_read_all_stats for novacron_monitor (README, "Alerts").
+    args: ['--collector.stat_statements'],
     metrics: { port: 'metrics', interval: '30s' },
     externalEgress: [postgresEgress],
   });
@@ -128,28 +134,31 @@ export function novacron(scope: Construct, env: Environment): SystemChart {
     groups: [
       {
         name: 'novacron-p0',
+        // Document 001: time to alert under a minute, to notification under two. Evaluated
+        // every 15 s, true for 30 s, on 1-minute windows; paged 10 s later.
+        interval: '15s',
         alerts: [
           {
-            alert: 'NovaCronServiceDown', severity: 'critical', for: '1m', labels: { priority: 'P0' },
+            alert: 'NovaCronServiceDown', severity: 'critical', for: '30s', labels: { priority: 'P0' },
             expr: serviceDown('novacron', [job]),
             summary: 'NovaCron API server is down',
-            description: 'No api-server target has been up (or none has existed) for 1 minute; every request fails.',
+            description: 'No api-server target has been up (or none has existed) for 30 seconds; every request fails.',
           },
           {
-            alert: 'NovaCronHighErrorRate', severity: 'critical', for: '5m', labels: { priority: 'P0' },
-            expr: errorRatioAbove('novacron', job, 0.01),
+            alert: 'NovaCronHighErrorRate', severity: 'critical', for: '30s', labels: { priority: 'P0' },
+            expr: errorRatioAbove('novacron', job, 0.01, '1m'),
             summary: 'NovaCron error rate above 1%',
-            description: 'More than 1% of api-server requests returned 5xx over 5 minutes (now {{ $value | humanizePercentage }}).',
+            description: 'More than 1% of api-server requests returned 5xx over the last minute (now {{ $value | humanizePercentage }}).',
           },
           {
-            alert: 'NovaCronDatabasePoolExhausted', severity: 'critical', for: '2m', labels: { priority: 'P0' },
+            alert: 'NovaCronDatabasePoolExhausted', severity: 'critical', for: '30s', labels: { priority: 'P0' },
             // Two exporter replicas read the one Cloud SQL server: never sum their readings.
             expr: databaseConnectionsAbove('novacron', 'postgres-exporter-metrics', 0.95),
             summary: 'NovaCron database connection pool exhausted',
             description: 'PostgreSQL connections are above 95% of max_connections; new requests will wait or fail.',
           },
           {
-            alert: 'NovaCronCacheDown', severity: 'critical', for: '1m', labels: { priority: 'P0' },
+            alert: 'NovaCronCacheDown', severity: 'critical', for: '30s', labels: { priority: 'P0' },
             expr: redisDown('novacron', 'redis-exporter-metrics'),
             summary: 'NovaCron Redis cache is down',
             description: 'The Redis exporter cannot reach Memorystore, or no exporter reports on it; sessions and cached reads fail.',
@@ -183,9 +192,47 @@ export function novacron(scope: Construct, env: Environment): SystemChart {
             summary: 'DWCP protocol latency above 100 ms',
             description: 'DWCP latency is {{ $value }} ms (target < 50 ms).',
           },
+          {
+            // Document 001 names the alert without a number: 100 ms mean, as document 000 sets
+            // for slow queries, a fifth of NovaCron's 500 ms p95 response target.
+            alert: 'NovaCronDatabaseSlowQueries', severity: 'warning', for: '5m', labels: { priority: 'P1' },
+            expr: postgresMeanQuerySecondsAbove('novacron', 'postgres-exporter-metrics', 0.1),
+            summary: 'NovaCron database statements average above 100 ms',
+            description: 'The busiest PostgreSQL statements took {{ $value | humanizeDuration }} per call on average over 5 minutes.',
+          },
+        ],
+      },
+      {
+        // Document 001's P2–P3 info alerts name no numbers: each compares with what is normal.
+        name: 'novacron-p2-p3',
+        alerts: [
+          {
+            alert: 'NovaCronLowCacheHitRate', severity: 'info', for: '15m', labels: { priority: 'P2' },
+            expr: redisHitRatioBelow('novacron', 'redis-exporter-metrics', 0.8),
+            summary: 'NovaCron cache hit rate below 80%',
+            description: 'Only {{ $value | humanizePercentage }} of Redis lookups hit over the last 30 minutes; the database takes the rest.',
+          },
+          {
+            alert: 'NovaCronHighTransactionRate', severity: 'info', for: '15m', labels: { priority: 'P2' },
+            expr: transactionRateAboveBaseline('novacron', 'postgres-exporter-metrics', 2),
+            summary: 'NovaCron database transactions at twice the usual rate',
+            description: 'PostgreSQL runs {{ $value | humanize }} transactions per second over 10 minutes, more than twice its average over the day before.',
+          },
+          {
+            alert: 'NovaCronDWCPCompressionRatioChanged', severity: 'info', for: '30m', labels: { priority: 'P3' },
+            expr: gaugeShiftAbove('novacron', 'dwcp_compression_ratio', 0.2),
+            summary: 'DWCP compression ratio moved by more than 20%',
+            description: 'The DWCP compression ratio of the last 30 minutes differs from the day before by {{ $value | humanizePercentage }}: the traffic mix or the codec changed.',
+          },
         ],
       },
     ],
+  });
+  // Document 001: p95 response time < 500 ms.
+  new EndpointProbes(chart, 'probes', { alertPrefix: 'NovaCron', latencyThresholdSeconds: 0.5 });
+  // Document 001: time to alert < 1 minute (and to notification < 2): the P0s' bound.
+  new AlertRouting(chart, 'alert-routing', {
+    chatChannel: '#novacron-alerts', email: 'ops@novacron.io', responseTime: { critical: '1m' },
   });
   return chart;
 }
