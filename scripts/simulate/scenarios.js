@@ -136,19 +136,29 @@ async function canaryRouteProblem(sim, namespace, service, weight) {
 }
 
 /**
- * Scenario i: the canary on the ingress-nginx edge. Production rendered with edge
- * ingress-nginx from the state `base` (after f), a 25% canary of `service`, then its promote:
- * the canary Ingress carries the weight and goes with the promote, and the switch to that edge
- * removes the HTTPRoutes (and the next sync, on the Gateway API again, the Ingresses).
+ * The release states of scenario i, rendered with the others: production for the ingress-nginx
+ * edge, from the state f ends in (`canary50` promoted: `service` live on green, no canary),
+ * with a 25% canary of `service`, then its promote.
  */
-async function nginxCanary({ sim, tmp, base, service, target, syncStep, record, check }) {
-  const canary = JSON.parse(JSON.stringify(base));
-  canary.production[SYSTEM][service].canaryWeight = 25;
+function nginxCanarySteps(canary50, service, target) {
+  const canary = JSON.parse(JSON.stringify(canary50));
+  const entry = canary.production[SYSTEM][service];
+  entry.active = entry.active === 'blue' ? 'green' : 'blue'; // f's promote
+  entry.canaryWeight = 25;
   const edges = { production: 'ingress-nginx' };
-  const [on, off] = render(tmp, [
+  return [
     { name: 'nginx-canary-25', releases: canary, edges },
     { name: 'nginx-canary-promote', releases: canary, edges, promote: [target(service)] },
-  ]);
+  ];
+}
+
+/**
+ * Scenario i: the canary on the ingress-nginx edge (`on`: the 25% canary, `off`: its promote,
+ * both rendered for that edge): the canary Ingress carries the weight and goes with the
+ * promote, and the switch to that edge removes the HTTPRoutes (the next sync, on the Gateway
+ * API again, the Ingresses).
+ */
+async function nginxCanary({ sim, on, off, service, syncStep, record, check }) {
   const canaryIngresses = async () => JSON.parse((await sim.kubectl(['get', 'ingress', '-n', NAMESPACE, '-o', 'json'])).out).items
     .filter(i => i.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'] === 'true');
   const i1 = await syncStep(undefined, { dir: on.dir });
@@ -197,6 +207,7 @@ async function main() {
     ...secondSteps(base, target),
     // The environment's Gateway (platform-config), which the routes attach to.
     { name: 'edge', releases: base, folder: EDGE_FOLDER },
+    ...nginxCanarySteps(canary(50), services[0], target),
   ];
   const renderStarted = Date.now();
   const rendered = Object.fromEntries(render(tmp, steps).map((r, i) => [steps[i].name, r]));
@@ -314,7 +325,7 @@ async function main() {
     // i. The same canary on the ingress-nginx edge (production rendered for it: one settings
     // change), then back to the Gateway API by the next scenario's sync.
     if (want('i')) {
-      await nginxCanary({ sim, tmp, base: rendered['canary-promote'].releases, service: services[0], target, syncStep, record, check });
+      await nginxCanary({ sim, on: rendered['nginx-canary-25'], off: rendered['nginx-canary-promote'], service: services[0], syncStep, record, check });
     }
 
     // g. The idle color scaled down, a promote to it refused, then warmed again.
