@@ -134,6 +134,8 @@ function checkNamespaceIsOurs(chart: SystemChart, env: Environment, system: stri
   const platform: Record<string, string> = {
     [env.settings.gitops.namespace]: 'Argo CD',
     [env.settings.ingressControllerNamespace]: 'the ingress controller',
+    [env.settings.gateway.namespace]: 'the Gateway (with its certificates)',
+    [env.settings.gateway.dataPlane.namespace]: 'the Gateway implementation and its proxies',
     [env.settings.monitoringNamespace]: 'monitoring',
     ...Object.fromEntries(FIXED_PLATFORM_NAMESPACES.map(n => [n, 'a platform add-on'])),
     [env.settings.datastoreOperators.rabbitmqNamespace]: 'the RabbitMQ operator',

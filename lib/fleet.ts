@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import { Construct } from 'constructs';
 import { SystemChart } from './chart';
-import { Environment, ENVIRONMENT_NAMES } from './environments/environment';
+import { Edge, Environment, ENVIRONMENT_NAMES, EnvironmentName } from './environments/environment';
 import { checkReleasesUsed, collectMissingReleases } from './environments/releases';
 import { ENVIRONMENTS } from './environments/settings';
 import { FleetGitOps, GitOpsChart } from './gitops/argo-cd';
@@ -14,6 +14,13 @@ import { domainRunner } from './systems/domain-runner';
 
 /** A system of the fleet: builds its chart for one environment. */
 export type SystemBuilder = (scope: Construct, env: Environment) => SystemChart;
+
+/**
+ * App context overriding environments' edges, `{ production: 'ingress-nginx' }`: how the release
+ * simulation renders production for the ingress-nginx edge too (scripts/simulate/render.ts).
+ * Synth never sets it; settings.ts is the edge of record.
+ */
+export const EDGES_CONTEXT = 'fleet.dev/edges';
 
 /** Every system of the fleet, in render order. */
 export const SYSTEMS: Readonly<Record<string, SystemBuilder>> = {
@@ -30,8 +37,9 @@ export const SYSTEMS: Readonly<Record<string, SystemBuilder>> = {
 export function buildFleet(app: App = new App({ outdir: 'dist' })): App {
   // Every missing release is reported at once, at the end, not one environment at a time.
   collectMissingReleases(app);
+  const edges = (app.node.tryGetContext(EDGES_CONTEXT) ?? {}) as Partial<Record<EnvironmentName, Edge>>;
   for (const name of ENVIRONMENT_NAMES) {
-    const env = new Environment(ENVIRONMENTS[name]);
+    const env = new Environment({ ...ENVIRONMENTS[name], ...(edges[name] ? { edge: edges[name] } : {}) });
     const systems = Object.values(SYSTEMS).map(build => build(app, env));
     const platform = new PlatformChart(app, env, 'platform');
     const config = new PlatformChart(app, env, 'platform-config');

@@ -11,7 +11,7 @@ import { DisruptionBudget } from '../lib/disruption/disruption-budget';
 import { Environment, EnvironmentName, EnvironmentSettings } from '../lib/environments/environment';
 import { checkReleasesUsed, imageOf, releaseOf, ReleaseManifest } from '../lib/environments/releases';
 import { ENVIRONMENTS } from '../lib/environments/settings';
-import { WebIngress } from '../lib/ingress/web-ingress';
+import { EdgeRoute } from '../lib/edge/edge-route';
 import { AlertRules } from '../lib/monitoring/alert-rules';
 import { Monitor } from '../lib/monitoring/service-monitor';
 import { connect, ExternalEgressSpec } from '../lib/network/network-policy';
@@ -252,7 +252,7 @@ const catalogue: Record<string, Case[]> = {
       build: () => {
         const chart = testChart();
         const backend = new Microservice(chart, 'web', webProps());
-        return new WebIngress(chart, 'ing', { name: 'web', routes: [{ host: 'web.example.com', pathType: 'prefix' as never, backend }] });
+        return new EdgeRoute(chart, 'ing', { name: 'web', routes: [{ host: 'web.example.com', pathType: 'prefix' as never, backend }] });
       },
     },
     {
@@ -602,8 +602,8 @@ describe('valid input is accepted', () => {
     expect(() => new Microservice(testChart(), 'web', webProps({ image }))).not.toThrow();
   });
 
-  test('an except inside its cidr, a wildcard host, proxy-body-size 0 and 8k, env names with dots and dashes', () => {
-    const chart = testChart();
+  test('an except inside its cidr, a wildcard host (ingress-nginx), proxy-body-size 0 and 8k, env names with dots and dashes', () => {
+    const chart = testChart('production', 'shop', { edge: 'ingress-nginx' });
     new Microservice(chart, 'web', webProps({
       ...egress({ cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '192.168.0.0/16'] }),
       env: { 'my.setting-name': 'x', _PRIVATE_FLAG: '1' },

@@ -1,6 +1,7 @@
 import { App } from 'cdk8s';
 import { Microservice, MicroserviceProps } from '../lib/workload/microservice';
 import { connect } from '../lib/network/network-policy';
+import { EdgeRoute } from '../lib/edge/edge-route';
 import { WebIngress } from '../lib/ingress/web-ingress';
 import { SystemChart } from '../lib/chart';
 import { Environment } from '../lib/environments/environment';
@@ -91,7 +92,8 @@ describe('bad input is refused at construct time', () => {
 
   test('an Ingress without routes', () => {
     const chart = testChart();
-    expect(() => new WebIngress(chart, 'x', { name: 'x', routes: [] })).toThrow(/the Ingress has no routes/);
+    expect(() => new EdgeRoute(chart, 'x', { name: 'x', routes: [] })).toThrow(/the Ingress has no routes/);
+    expect(() => new WebIngress(testChart('production', 'shop', { edge: 'ingress-nginx' }), 'x', { name: 'x', routes: [] })).toThrow(/the Ingress has no routes/);
   });
 
   test('a NetworkPolicy peer that does not exist in the environment', () => {

@@ -3,11 +3,12 @@ import { BlueGreenSpec } from '../lib/bluegreen/blue-green';
 import { SMOKE_TEST_IMAGE } from '../lib/bluegreen/smoke-test';
 import { diffObjects } from '../lib/review/object-diff';
 import { promoted } from '../scripts/promote';
+import { Edge } from '../lib/environments/environment';
 import { ReleaseManifest } from '../lib/environments/releases';
 import { find, kinds, objects, testChart, webProps } from './util';
 
-function render(bg: BlueGreenSpec, env: 'staging' | 'production' = 'production') {
-  const chart = testChart(env);
+function render(bg: BlueGreenSpec, env: 'staging' | 'production' = 'production', edge?: Edge) {
+  const chart = testChart(env, 'shop', edge ? { edge } : {});
   new Microservice(chart, 'web', webProps({
     image: undefined,
     blueGreen: bg,
@@ -36,9 +37,13 @@ describe('blue/green', () => {
     const all = render(pair);
     expect(find(all, 'Service', 'web').spec.selector).toEqual({ 'app.kubernetes.io/name': 'web', 'color': 'blue' });
     expect(find(all, 'Service', 'web-preview').spec.selector).toEqual({ 'app.kubernetes.io/name': 'web', 'color': 'green' });
-    expect(find(all, 'Ingress', 'web').spec.rules[0].http.paths[0].backend.service.name).toBe('web');
-    expect(find(all, 'Ingress', 'web-preview').spec.rules[0]).toMatchObject({ host: 'preview.example.com' });
-    expect(find(all, 'Ingress', 'web-preview').spec.rules[0].http.paths[0].backend.service.name).toBe('web-preview');
+    expect(find(all, 'HTTPRoute', 'web').spec.rules[0].backendRefs).toEqual([{ name: 'web', port: 80 }]);
+    expect(find(all, 'HTTPRoute', 'web-preview').spec.hostnames).toEqual(['preview.example.com']);
+    expect(find(all, 'HTTPRoute', 'web-preview').spec.rules[0].backendRefs).toEqual([{ name: 'web-preview', port: 80 }]);
+    const nginx = render(pair, 'production', 'ingress-nginx');
+    expect(find(nginx, 'Ingress', 'web').spec.rules[0].http.paths[0].backend.service.name).toBe('web');
+    expect(find(nginx, 'Ingress', 'web-preview').spec.rules[0]).toMatchObject({ host: 'preview.example.com' });
+    expect(find(nginx, 'Ingress', 'web-preview').spec.rules[0].http.paths[0].backend.service.name).toBe('web-preview');
   });
 
   test('one NetworkPolicy covers both colors; metrics keep the color as a target label', () => {
@@ -130,9 +135,25 @@ describe('blue/green', () => {
     expect(find(all, 'NetworkPolicy', 'web-preview-smoke-test').spec.egress.length).toBe(2);
   });
 
-  test('a canary weight renders an ingress-nginx canary Ingress to the preview; 0 renders none', () => {
-    expect(kinds(render(pair)).some(k => k.includes('canary'))).toBe(false);
-    const all = render({ ...pair, canaryWeight: 25 });
+  test.each([5, 25, 50, 100])('Gateway API: a canary weight of %i%% is the route\'s weights between the live and preview Services', weight => {
+    const route = find(render({ ...pair, canaryWeight: weight }), 'HTTPRoute', 'web');
+    expect(route.spec.rules[0].backendRefs).toEqual([{ name: 'web', port: 80, weight: 100 - weight }, { name: 'web-preview', port: 80, weight }]);
+    expect(route.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('2');
+    // The preview host keeps reaching the preview Service alone.
+    expect(find(render({ ...pair, canaryWeight: weight }), 'HTTPRoute', 'web-preview').spec.rules[0].backendRefs).toEqual([{ name: 'web-preview', port: 80 }]);
+  });
+
+  test('Gateway API: promote ends the canary; the route goes back to the live Service alone', () => {
+    const releases = { dev: {}, staging: {}, production: { shop: { web: { ...pair, blue: pair.blue!.image, green: pair.green!.image, canaryWeight: 50 } } } } as unknown as ReleaseManifest;
+    const after = promoted(releases, 'production/shop/web').next.production.shop.web as any;
+    expect(after.canaryWeight).toBeUndefined();
+    const route = find(render({ ...pair, active: after.active, canaryWeight: after.canaryWeight }), 'HTTPRoute', 'web');
+    expect(route.spec.rules[0].backendRefs).toEqual([{ name: 'web', port: 80 }]);
+  });
+
+  test('ingress-nginx: a canary weight renders a canary Ingress to the preview; 0 renders none', () => {
+    expect(kinds(render(pair, 'production', 'ingress-nginx')).some(k => k.includes('canary'))).toBe(false);
+    const all = render({ ...pair, canaryWeight: 25 }, 'production', 'ingress-nginx');
     const canary = find(all, 'Ingress', 'web-canary');
     expect(canary.metadata.annotations).toEqual({
       'nginx.ingress.kubernetes.io/canary': 'true',

@@ -162,8 +162,10 @@ describe('sync waves', () => {
     const liveColor = get(dir, 'Service', 'backend-api').spec.selector.color;
     const idleColor = liveColor === 'blue' ? 'green' : 'blue';
     const ns = wave(get(dir, 'Namespace', 'songnodes'));
-    const config = wave(get(dir, 'ConfigMap', 'security-headers'));
+    const config = wave(get(dir, 'ExternalSecret', 'songnodes-secrets'));
     const policy = wave(get(dir, 'NetworkPolicy', 'backend-api'));
+    // The route's rate limit is in place before the route: no route is served without its limit.
+    expect(wave(get(dir, 'BackendTrafficPolicy', 'backend-api'))).toBe(config);
     const deployment = wave(get(dir, 'Deployment', `backend-api-${liveColor}`));
     const colorService = wave(get(dir, 'Service', `backend-api-${liveColor}`));
     const gate = get(dir, 'Job', 'backend-api-smoke-test');
@@ -175,7 +177,8 @@ describe('sync waves', () => {
     expect(gate.metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
     expect(deployment).toBeLessThan(wave(gate));
     expect(wave(gate)).toBeLessThan(live);
-    expect(wave(get(dir, 'Ingress', 'backend-api'))).toBe(live);
+    expect(wave(get(dir, 'HTTPRoute', 'backend-api'))).toBe(live);
+    expect(wave(get('dev/songnodes', 'Ingress', 'backend-api'))).toBe(live);
     expect(wave(get(dir, 'Service', 'backend-api-preview'))).toBe(live);
     expect(wave(get(dir, 'Deployment', `backend-api-${idleColor}`))).toBeGreaterThan(live);
   });

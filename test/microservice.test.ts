@@ -2,17 +2,27 @@ import { Microservice } from '../lib/workload/microservice';
 import { SecretReference } from '../lib/config/secret-reference';
 import { AppConfig } from '../lib/config/app-config';
 import { connect } from '../lib/network/network-policy';
+import { App } from 'cdk8s';
+import { SystemChart } from '../lib/chart';
+import { EdgeRoute } from '../lib/edge/edge-route';
+import { Environment } from '../lib/environments/environment';
+import { ENVIRONMENTS } from '../lib/environments/settings';
+import { WebIngress } from '../lib/ingress/web-ingress';
 import { find, kinds, objects, testChart, webProps } from './util';
 
 describe('Microservice', () => {
-  test('renders the seven resources with readable names, all in the namespace', () => {
-    const chart = testChart();
+  test.each([
+    ['gateway-api', ['HTTPRoute/web']],
+    ['ingress-nginx', ['ConfigMap/security-headers', 'Ingress/web']],
+    ['both', ['ConfigMap/security-headers', 'HTTPRoute/web', 'Ingress/web']],
+  ] as const)('renders the seven resources with readable names, all in the namespace (edge %s)', (edge, routes) => {
+    const chart = testChart('production', 'shop', { edge });
     new Microservice(chart, 'web', webProps({ ingresses: [{ host: 'web.example.com' }] }));
     const all = objects(chart);
     expect(kinds(all)).toEqual([
-      'ConfigMap/security-headers', 'Deployment/web', 'HorizontalPodAutoscaler/web', 'Ingress/web', 'Namespace/shop',
-      'NetworkPolicy/web', 'PodDisruptionBudget/web', 'Service/web', 'ServiceMonitor/web',
-    ]);
+      'Deployment/web', 'HorizontalPodAutoscaler/web', 'Namespace/shop',
+      'NetworkPolicy/web', 'PodDisruptionBudget/web', 'Service/web', 'ServiceMonitor/web', ...routes,
+    ].sort());
     for (const o of all.filter(x => x.kind !== 'Namespace')) {
       expect(o.metadata.namespace).toBe('shop');
       expect(o.metadata.labels).toMatchObject({
@@ -152,7 +162,7 @@ describe('Microservice', () => {
   });
 
   test('NetworkPolicy: default deny both ways, DNS, ingress controller, monitoring, typed peers, CIDRs', () => {
-    const chart = testChart();
+    const chart = testChart('production', 'shop', { edge: 'ingress-nginx' });
     const web = new Microservice(chart, 'web', webProps({
       ingresses: [{ host: 'web.example.com' }],
       externalEgress: [{ cidr: '10.1.0.0/24', ports: [{ port: 5432 }], description: 'db' }],
@@ -181,8 +191,108 @@ describe('Microservice', () => {
     expect(JSON.stringify(apiPolicy.ingress)).not.toContain('ingress-nginx');
   });
 
-  test('Ingress: TLS via cert-manager, redirects, rate limits, headers, WebSocket timeouts', () => {
+  test('NetworkPolicy on the Gateway API: the Gateway\'s proxies (namespace and labels from settings), only where a route exists', () => {
+    const dataPlane = { namespace: 'gw-system', podLabels: { 'app.kubernetes.io/name': 'proxy', 'gateway': 'edge' } };
+    const chart = testChart('production', 'shop', { gateway: { ...ENVIRONMENTS.production.gateway, dataPlane } });
+    new Microservice(chart, 'web', webProps({ ingresses: [{ host: 'web.example.com' }, { name: 'web-admin', host: 'admin.example.com' }] }));
+    new Microservice(chart, 'api', webProps());
+    const all = objects(chart);
+    const proxies = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gw-system' } }, podSelector: { matchLabels: dataPlane.podLabels } };
+    const web = find(all, 'NetworkPolicy', 'web').spec.ingress;
+    expect(web.filter((r: any) => JSON.stringify(r.from).includes('gw-system'))).toEqual([{ from: [proxies], ports: [{ port: 8080, protocol: 'TCP' }] }]);
+    expect(JSON.stringify(web)).not.toContain('ingress-nginx');
+    expect(JSON.stringify(find(all, 'NetworkPolicy', 'api').spec.ingress)).not.toContain('gw-system');
+    // With both edges (a cut-over), both are admitted.
+    const both = testChart('production', 'shop', { edge: 'both' });
+    new Microservice(both, 'web', webProps({ ingresses: [{ host: 'web.example.com' }] }));
+    const policy = JSON.stringify(find(objects(both), 'NetworkPolicy', 'web').spec.ingress);
+    expect([policy.includes('"ingress-nginx"'), policy.includes('"envoy-gateway-system"')]).toEqual([true, true]);
+  });
+
+  test('HTTPRoute: the Gateway\'s host listener, security headers, rate limit per client IP (Envoy), WebSocket timeouts', () => {
     const chart = testChart();
+    new Microservice(chart, 'web', webProps({
+      ingresses: [{ host: 'web.example.com', paths: ['/', '/ws'], rateLimit: { requestsPerMinute: 100, connectionsPerIp: 20, burstMultiplier: 3 }, websocketTimeoutSeconds: 3600, maxBodySize: '10m' }],
+    }));
+    const all = objects(chart);
+    const r = find(all, 'HTTPRoute', 'web');
+    expect(r.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'edge', name: 'edge', sectionName: 'web.example.com' }]);
+    expect(r.spec.hostnames).toEqual(['web.example.com']);
+    expect(r.spec.rules.map((x: any) => [x.matches[0].path, x.backendRefs, x.timeouts])).toEqual([
+      [{ type: 'PathPrefix', value: '/' }, [{ name: 'web', port: 80 }], { request: '0s' }],
+      [{ type: 'PathPrefix', value: '/ws' }, [{ name: 'web', port: 80 }], { request: '0s' }],
+    ]);
+    const headers = Object.fromEntries(r.spec.rules[0].filters[0].responseHeaderModifier.set.map((h: any) => [h.name, h.value]));
+    expect(headers).toMatchObject({
+      'Strict-Transport-Security': 'max-age=63072000; includeSubDomains; preload',
+      'X-Frame-Options': 'DENY', 'X-Content-Type-Options': 'nosniff', 'X-XSS-Protection': '1; mode=block', 'Referrer-Policy': 'strict-origin-when-cross-origin',
+    });
+    expect(r.metadata.annotations['fleet.dev/not-enforced'].split('; ')).toEqual([
+      'connectionsPerIp 20: Envoy Gateway limits connections per listener (ClientTrafficPolicy), not per client IP',
+      'burstMultiplier 3: an Envoy token bucket holds one period\'s requests, no more',
+      'maxBodySize 10m: Envoy streams request bodies to the backend without a size limit',
+    ]);
+    const p = find(all, 'BackendTrafficPolicy', 'web');
+    expect(p.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-2');
+    expect(p.spec).toEqual({
+      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'web' }],
+      rateLimit: { local: { rules: [
+        { clientSelectors: [{ sourceCIDR: { type: 'Distinct', value: '0.0.0.0/0' } }], limit: { requests: 100, unit: 'Minute' } },
+        { clientSelectors: [{ sourceCIDR: { type: 'Distinct', value: '::/0' } }], limit: { requests: 100, unit: 'Minute' } },
+      ] } },
+      timeout: { http: { streamIdleTimeout: '3600s' } },
+    });
+    // No ConfigMap of headers: only ingress-nginx reads one.
+    expect(all.filter(o => o.kind === 'ConfigMap')).toEqual([]);
+  });
+
+  test('HTTPRoute: a route with two hosts renders one HTTPRoute per host (an HTTPRoute\'s rules apply to all its hostnames); no policy without a limit or timeout', () => {
+    const chart = testChart();
+    const web = new Microservice(chart, 'web', webProps());
+    const api = new Microservice(chart, 'api', webProps());
+    new EdgeRoute(chart, 'ingress', { name: 'shop', routes: [{ host: 'api.example.com', backend: api }, { host: 'example.com', backend: web }] });
+    const all = objects(chart);
+    expect(find(all, 'HTTPRoute', 'shop-api-example-com').spec.rules[0].backendRefs).toEqual([{ name: 'api', port: 80 }]);
+    expect(find(all, 'HTTPRoute', 'shop-example-com').spec.rules[0].backendRefs).toEqual([{ name: 'web', port: 80 }]);
+    expect(all.filter(o => o.kind === 'BackendTrafficPolicy')).toEqual([]);
+  });
+
+  test('HTTPRoute: a backend of another system gets a ReferenceGrant in its namespace', () => {
+    const app = new App({ outdir: '/dev/null' });
+    const env = new Environment(ENVIRONMENTS.production);
+    const shop = new SystemChart(app, { environment: env, system: 'shop' });
+    const billing = new SystemChart(app, { environment: env, system: 'billing' });
+    const invoices = new Microservice(billing, 'invoices', webProps());
+    new EdgeRoute(shop, 'ingress', { name: 'invoices', routes: [{ host: 'shop.example.com', path: '/invoices', backend: invoices }] });
+    expect(find(shop.toJson(), 'HTTPRoute', 'invoices').spec.rules[0].backendRefs).toEqual([{ name: 'invoices', namespace: 'billing', port: 80 }]);
+    const grant = find(billing.toJson(), 'ReferenceGrant', 'httproute-shop-invoices');
+    expect(grant.metadata.namespace).toBe('billing');
+    expect(grant.spec).toEqual({
+      from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'shop' }],
+      to: [{ group: '', kind: 'Service', name: 'invoices' }],
+    });
+    expect(JSON.stringify(find(billing.toJson(), 'NetworkPolicy', 'invoices').spec.ingress)).toContain('envoy-gateway-system');
+    // An Ingress cannot reach another namespace: refused where ingress-nginx serves.
+    const nginxApp = new App({ outdir: '/dev/null' });
+    const nginxEnv = new Environment({ ...ENVIRONMENTS.production, edge: 'ingress-nginx' });
+    const other = new Microservice(new SystemChart(nginxApp, { environment: nginxEnv, system: 'billing' }), 'invoices', webProps());
+    expect(() => new EdgeRoute(new SystemChart(nginxApp, { environment: nginxEnv, system: 'shop' }), 'ingress', { name: 'invoices', routes: [{ host: 'shop.example.com', backend: other }] }))
+      .toThrow(/goes to Service billing\/invoices, in another namespace, which an Ingress cannot reach/);
+  });
+
+  test('HTTPRoute: refused where the Gateway could not serve it', () => {
+    const chart = testChart();
+    const web = new Microservice(chart, 'web', webProps());
+    expect(() => new EdgeRoute(chart, 'a', { name: 'a', routes: [{ host: '*.example.com', backend: web }] }))
+      .toThrow(/wildcard host \*\.example\.com.*issues no wildcard certificate/);
+    expect(() => new EdgeRoute(chart, 'b', { name: 'b', routes: [{ host: 'b.example.com', backend: web }], clusterIssuer: 'letsencrypt-staging', responseHeaders: false }))
+      .toThrow(/asks for ClusterIssuer letsencrypt-staging, but the Gateway's certificates all come from production's, letsencrypt-prod/);
+    expect(() => new WebIngress(chart, 'c', { name: 'c', routes: [{ host: 'c.example.com', backend: web }] }))
+      .toThrow(/Ingress c is for ingress-nginx, but production's edge is gateway-api.*Fix: render the route with EdgeRoute/);
+  });
+
+  test('Ingress: TLS via cert-manager, redirects, rate limits, headers, WebSocket timeouts', () => {
+    const chart = testChart('production', 'shop', { edge: 'ingress-nginx' });
     new Microservice(chart, 'web', webProps({
       ingresses: [{ host: 'web.example.com', rateLimit: { requestsPerMinute: 100, connectionsPerIp: 20 }, websocketTimeoutSeconds: 3600 }],
     }));
@@ -212,7 +322,7 @@ describe('Microservice', () => {
   test('staging hosts get the environment label', () => {
     const chart = testChart('staging');
     new Microservice(chart, 'web', webProps({ ingresses: [{ host: 'api.example.com' }] }));
-    expect(find(objects(chart), 'Ingress', 'web').spec.rules[0].host).toBe('api.staging.example.com');
+    expect(find(objects(chart), 'HTTPRoute', 'web').spec.hostnames).toEqual(['api.staging.example.com']);
   });
 
   test('ServiceMonitor: metrics port, path, interval, timeout, Prometheus selector label', () => {

@@ -11,7 +11,7 @@ import { HEALTH_CHECKS } from '../lib/gitops/health-checks';
 import { SYNC_WAVE_ANNOTATION } from '../lib/gitops/sync-waves';
 import { CLUSTER_ISSUERS } from '../lib/ingress/cluster-issuers';
 import { ResponseHeaders } from '../lib/ingress/response-headers';
-import { WebIngress } from '../lib/ingress/web-ingress';
+import { EdgeRoute } from '../lib/edge/edge-route';
 import { AddonApplication } from '../lib/platform/addon-application';
 import { EXACT_VERSION, floatingParts, PINS, PlatformPin } from '../lib/platform/pins';
 import { FleetPlatform, PlatformWave } from '../lib/platform/platform';
@@ -45,20 +45,58 @@ function platformOf(build: (chart: SystemChart) => void, options: { env?: Enviro
   build(chart);
   const config = new PlatformChart(a, env, 'platform-config');
   const platform = new FleetPlatform(new PlatformChart(a, env, 'platform'), 'platform', { systems: [chart], config, settings: options.platform });
-  const valuesOf = (name: keyof typeof PINS) => platform.addons[name].application.toJson().spec.source.helm.valuesObject;
+  const valuesOf = (name: keyof typeof PINS) => platform.addons[name]!.application.toJson().spec.source.helm.valuesObject;
   return { platform, valuesOf, config };
 }
+
+/** The environments whose edge installs an add-on: ingress-nginx and Envoy Gateway only where the edge uses them. */
+const installedIn = (name: string) => ENVIRONMENT_NAMES.filter(env => (name !== 'ingress-nginx' || ENVIRONMENTS[env].edge !== 'gateway-api')
+  && (name !== 'envoy-gateway' || ENVIRONMENTS[env].edge !== 'ingress-nginx'));
 
 describe('pins', () => {
   test.each(Object.entries(PINS))('%s is pinned to an exact release, and its Applications install exactly that', (name, pin) => {
     expect(floatingParts(pin)).toEqual([]);
-    for (const env of ENVIRONMENT_NAMES) {
+    expect(installedIn(name).length).toBeGreaterThan(0);
+    for (const env of installedIn(name)) {
       const source = app(env, name).spec.source;
       expect(source.repoURL).toBe(pin.repoURL);
       expect(source.targetRevision).toBe(pin.version);
       expect(source.targetRevision).toMatch(EXACT_VERSION);
-      if (pin.source === 'helm') { expect(source.chart).toBe(pin.chart); } else { expect(source.kustomize.images).toEqual(pin.images); }
+      if (pin.source === 'helm') {
+        expect(source.chart).toBe(pin.chart);
+      } else if (pin.source === 'helm-oci') {
+        // Argo CD's OCI source: the artifact is the chart, at its root.
+        expect([source.path, source.chart]).toEqual(['.', undefined]);
+        expect(source.repoURL).toMatch(/^oci:\/\//);
+      } else {
+        expect(source.kustomize.images).toEqual(pin.images);
+      }
     }
+  });
+
+  test('the edge decides which edge add-on is installed: Envoy Gateway (with the Gateway API CRDs) or ingress-nginx, both during a cut-over', () => {
+    const names = (edge: 'gateway-api' | 'ingress-nginx' | 'both') => Object.keys(platformOf(() => undefined, { settings: { edge } }).platform.addons)
+      .filter(n => n === 'ingress-nginx' || n === 'envoy-gateway').sort();
+    expect(names('gateway-api')).toEqual(['envoy-gateway']);
+    expect(names('ingress-nginx')).toEqual(['ingress-nginx']);
+    expect(names('both')).toEqual(['envoy-gateway', 'ingress-nginx']);
+    expect(PINS['envoy-gateway']).toEqual({ source: 'helm-oci', repoURL: 'oci://registry-1.docker.io/envoyproxy/gateway-helm', version: 'v1.9.0', appVersion: 'v1.9.0' });
+    expect(() => new AddonApplication(platformOf(() => undefined).platform, 'x', {
+      name: 'x', pin: { ...PINS['envoy-gateway'], repoURL: 'docker.io/envoyproxy/gateway-helm' } as PlatformPin, namespace: 'x', wave: 1, project: 'platform-addons',
+    })).toThrow('x\'s chart repository "docker.io/envoyproxy/gateway-helm" is not an OCI repository');
+  });
+
+  test.each(['staging', 'production'])('%s: cert-manager runs its Gateway API support; Envoy Gateway runs two of its controller and of each Gateway\'s proxies', env => {
+    expect(values(env, 'cert-manager').config).toEqual({ enableGatewayAPI: true });
+    expect(values(env, 'envoy-gateway')).toMatchObject({
+      deployment: { replicas: 2 },
+      config: { envoyGateway: { envoyProxy: { provider: { type: 'Kubernetes', kubernetes: { envoyDeployment: { replicas: 2 }, envoyPDB: { minAvailable: 1 } } } } } },
+    });
+    expect(app(env, 'envoy-gateway').spec.destination.namespace).toBe(ENVIRONMENTS[env as EnvironmentName].gateway.dataPlane.namespace);
+  });
+
+  test('dev (ingress-nginx) leaves cert-manager\'s Gateway API support off: it would not start without the Gateway API CRDs', () => {
+    expect(values('dev', 'cert-manager').config).toBeUndefined();
   });
 
   test('the operators run the versions of the CRDs the gate checks custom resources against', () => {
@@ -145,7 +183,7 @@ describe('values derived from what the fleet renders', () => {
   });
 
   describe('ingress-nginx allows exactly the headers the Ingresses\' custom-headers set', () => {
-    test.each(ENVIRONMENT_NAMES)('%s: global-allowed-response-headers lists every key of every referenced ConfigMap', env => {
+    test.each(installedIn('ingress-nginx'))('%s: global-allowed-response-headers lists every key of every referenced ConfigMap', env => {
       const objects = systemObjects(env);
       const referenced = objects.filter(o => o.kind === 'Ingress').map(o => o.metadata.annotations['nginx.ingress.kubernetes.io/custom-headers']).filter(Boolean);
       expect(referenced.length).toBeGreaterThan(0);
@@ -166,7 +204,7 @@ describe('values derived from what the fleet renders', () => {
           metadata: { name: 'web', namespace: 'shop', annotations: { 'nginx.ingress.kubernetes.io/custom-headers': `shop/${configMapName}` } },
           spec: { rules: [] },
         });
-      });
+      }, { settings: { edge: 'ingress-nginx' } });
       expect(withHeader('extra-headers').valuesOf('ingress-nginx').controller.config['global-allowed-response-headers'])
         .toBe('Permissions-Policy,X-Frame-Options');
       expect(() => withHeader('missing')).toThrow('production-platform/platform: Ingress shop/web takes its response headers from ConfigMap shop/missing, which is not rendered');
@@ -180,7 +218,8 @@ describe('values derived from what the fleet renders', () => {
       const selector = ENVIRONMENTS[env].prometheusSelector;
       for (const o of selected) { expect(o.metadata.labels).toMatchObject(selector); }
       const spec = values(env, 'kube-prometheus-stack').prometheus.prometheusSpec;
-      const namespaces = [...new Set([...selected.map(o => o.metadata.namespace), ENVIRONMENTS[env].monitoringNamespace, ENVIRONMENTS[env].ingressControllerNamespace])].sort();
+      const nginx = ENVIRONMENTS[env].edge !== 'gateway-api';
+      const namespaces = [...new Set([...selected.map(o => o.metadata.namespace), ENVIRONMENTS[env].monitoringNamespace, ...(nginx ? [ENVIRONMENTS[env].ingressControllerNamespace] : [])])].sort();
       for (const kind of ['serviceMonitor', 'podMonitor', 'rule', 'probe']) {
         expect(spec[`${kind}Selector`]).toEqual({ matchLabels: selector });
         expect(spec[`${kind}SelectorNilUsesHelmValues`]).toBe(false);
@@ -188,7 +227,7 @@ describe('values derived from what the fleet renders', () => {
       }
       // The stack's own monitors carry its release label: the release is the selector's.
       expect(app(env, 'kube-prometheus-stack').spec.source.helm.releaseName).toBe(selector.release);
-      expect(values(env, 'ingress-nginx').controller.metrics.serviceMonitor.additionalLabels).toEqual(selector);
+      if (nginx) { expect(values(env, 'ingress-nginx').controller.metrics.serviceMonitor.additionalLabels).toEqual(selector); }
     });
 
     test('a monitor without the selector label is refused; a new namespace is selected', () => {
@@ -197,18 +236,33 @@ describe('values derived from what the fleet renders', () => {
       }))).toThrow('ServiceMonitor shop/stray lacks release=kube-prometheus-stack, so Prometheus would never select it');
       const { valuesOf } = platformOf(chart => new Microservice(chart, 'web', webProps()));
       expect(valuesOf('kube-prometheus-stack').prometheus.prometheusSpec.serviceMonitorNamespaceSelector.matchExpressions[0].values)
+        .toEqual(['monitoring', 'shop']);
+      // Where ingress-nginx runs, its own ServiceMonitor's namespace is selected too.
+      const nginx = platformOf(chart => new Microservice(chart, 'web', webProps()), { settings: { edge: 'ingress-nginx' } });
+      expect(nginx.valuesOf('kube-prometheus-stack').prometheus.prometheusSpec.serviceMonitorNamespaceSelector.matchExpressions[0].values)
         .toEqual(['ingress-nginx', 'monitoring', 'shop']);
     });
   });
 
-  test.each(ENVIRONMENT_NAMES)('%s: the ClusterIssuers are those the Ingresses name, signed by trusted ACME', env => {
-    const named = new Set(systemObjects(env).filter(o => o.kind === 'Ingress').map(o => o.metadata.annotations['cert-manager.io/cluster-issuer']).filter(Boolean));
+  test.each(ENVIRONMENT_NAMES)('%s: the ClusterIssuers are those the Ingresses and the Gateway name, signed by trusted ACME, answering HTTP-01 where DNS points', env => {
+    const named = new Set([...systemObjects(env), ...objectsIn(`${env}/platform-config`)].filter(o => o.kind === 'Ingress' || o.kind === 'Gateway')
+      .map(o => o.metadata.annotations['cert-manager.io/cluster-issuer']).filter(Boolean));
     const issuers = objectsIn(`${env}/platform-config`).filter(o => o.kind === 'ClusterIssuer');
     expect(new Set(issuers.map(i => i.metadata.name))).toEqual(new Set([...named, ENVIRONMENTS[env].clusterIssuer]));
     for (const i of issuers) {
       expect(i.spec.acme.server).toBe(CLUSTER_ISSUERS[i.metadata.name].acmeServer);
-      expect(i.spec.acme.solvers).toEqual([{ http01: { ingress: { ingressClassName: ENVIRONMENTS[env].ingressClassName } } }]);
+      expect(i.spec.acme.solvers).toEqual([{
+        http01: ENVIRONMENTS[env].edge === 'gateway-api'
+          ? { gatewayHTTPRoute: { parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge', namespace: 'edge', sectionName: 'http' }], serviceType: 'ClusterIP' } }
+          : { ingress: { ingressClassName: ENVIRONMENTS[env].ingressClassName } },
+      }]);
     }
+  });
+
+  test('during a cut-over (edge "both") ingress-nginx, where DNS still points, answers the challenges, the Gateway\'s too', () => {
+    const { config } = platformOf(() => undefined, { settings: { edge: 'both' } });
+    expect(config.toJson().find(o => o.kind === 'ClusterIssuer').spec.acme.solvers).toEqual([{ http01: { ingress: { ingressClassName: 'nginx' } } }]);
+    expect(config.toJson().some(o => o.kind === 'Gateway')).toBe(true);
   });
 });
 
@@ -324,10 +378,25 @@ describe('platform waves', () => {
     expect(w('cert-manager')).toBeLessThan(w('rabbitmq-cluster-operator'));
     // The plugin needs CloudNativePG; ingress-nginx's ServiceMonitor needs the stack's CRD; the adapter its Prometheus.
     expect(w('cloudnative-pg')).toBeLessThan(w('plugin-barman-cloud'));
-    expect(w('kube-prometheus-stack')).toBeLessThan(w('ingress-nginx'));
+    if (installedIn('ingress-nginx').includes(env)) { expect(w('kube-prometheus-stack')).toBeLessThan(w('ingress-nginx')); }
     expect(w('kube-prometheus-stack')).toBeLessThan(w('prometheus-adapter'));
     // The blackbox exporter's own ServiceMonitor needs the stack's CRD.
     expect(w('kube-prometheus-stack')).toBeLessThan(w('prometheus-blackbox-exporter'));
+    // cert-manager's Gateway API support needs the Gateway API CRDs, which Envoy Gateway's chart installs, before it starts;
+    // the Gateway (platform-config) needs both.
+    if (installedIn('envoy-gateway').includes(env)) {
+      expect(w('envoy-gateway')).toBeLessThan(w('cert-manager'));
+      expect(w('envoy-gateway')).toBeLessThan(w('platform-config'));
+    }
+  });
+
+  test.each(['staging', 'production'])('%s: the Gateway applies last in platform-config, and its health does not hold the platform', env => {
+    const config = objectsIn(`${env}/platform-config`);
+    const gateway = config.find(o => o.kind === 'Gateway');
+    expect(gateway.metadata.annotations['argocd.argoproj.io/ignore-healthcheck']).toBe('true');
+    const last = Math.max(...config.map(wave));
+    for (const kind of ['GatewayClass', 'Gateway', 'HTTPRoute', 'ClientTrafficPolicy']) { expect([kind, wave(config.find(o => o.kind === kind))]).toEqual([kind, last]); }
+    expect(config.filter(o => wave(o) === last).map(o => o.kind).sort()).toEqual(['ClientTrafficPolicy', 'Gateway', 'GatewayClass', 'HTTPRoute']);
   });
 
   test('every platform Application syncs by itself and heals, prunes only where systems do, and never cascade-deletes', () => {
@@ -367,7 +436,7 @@ describe('Argo CD itself', () => {
     const allowed = [...project.spec.namespaceResourceWhitelist, ...project.spec.clusterResourceWhitelist].map((k: any) => `${k.group}/${k.kind}`);
     expect(allowed.sort()).toEqual([...rendered].sort());
     const addons = objectsIn(`${env}/platform`).find(o => o.kind === 'AppProject' && o.metadata.name === 'platform-addons');
-    expect(addons.spec.sourceRepos).toEqual([...new Set(Object.values(PINS).map(p => p.repoURL))].sort());
+    expect(addons.spec.sourceRepos).toEqual([...new Set(Object.entries(PINS).filter(([name]) => installedIn(name).includes(env)).map(([, p]) => p.repoURL))].sort());
     const destinations = addons.spec.destinations.map((d: any) => d.namespace);
     for (const a of objectsIn(`${env}/platform`).filter(o => o.kind === 'Application' && o.spec.project === 'platform-addons')) {
       expect(destinations).toContain(a.spec.destination.namespace);
@@ -379,11 +448,12 @@ describe('HSTS without lock-out', () => {
   test.each(ENVIRONMENT_NAMES)('%s requires TLS and signs with a browser-trusted issuer: HSTS covers its hosts', env => {
     expect(ENVIRONMENTS[env].requireTls).toBe(true);
     expect(CLUSTER_ISSUERS[ENVIRONMENTS[env].clusterIssuer].browserTrusted).toBe(true);
-    for (const i of systemObjects(env).filter(o => o.kind === 'Ingress' && o.metadata.annotations['cert-manager.io/cluster-issuer'])) {
+    for (const i of [...systemObjects(env), ...objectsIn(`${env}/platform-config`)].filter(o => ['Ingress', 'Gateway'].includes(o.kind) && o.metadata.annotations['cert-manager.io/cluster-issuer'])) {
       expect(CLUSTER_ISSUERS[i.metadata.annotations['cert-manager.io/cluster-issuer']].browserTrusted).toBe(true);
-      expect(i.spec.tls?.length).toBeGreaterThan(0);
+      expect(i.kind === 'Ingress' ? i.spec.tls?.length : i.spec.listeners.filter((l: any) => l.tls).length).toBeGreaterThan(0);
     }
-    const hsts = systemObjects(env).filter(o => o.kind === 'ConfigMap' && o.data?.['Strict-Transport-Security']);
+    const hsts = systemObjects(env).filter(o => (o.kind === 'ConfigMap' && o.data?.['Strict-Transport-Security'])
+      || (o.kind === 'HTTPRoute' && JSON.stringify(o.spec.rules).includes('Strict-Transport-Security')));
     expect(hsts.length).toBeGreaterThan(0);
   });
 
@@ -404,7 +474,7 @@ describe('HSTS without lock-out', () => {
       const a = new App({ outdir: '/dev/null' });
       const chart = new SystemChart(a, { environment: new Environment(ENVIRONMENTS.production), system: 'shop' });
       const web = new Microservice(chart, 'web', webProps());
-      new WebIngress(chart, 'ingress', { name: 'web', routes: [{ host: 'web.example.com', backend: web }], clusterIssuer });
+      new EdgeRoute(chart, 'ingress', { name: 'web', routes: [{ host: 'web.example.com', backend: web }], clusterIssuer });
     };
     expect(ingress('letsencrypt-staging')).toThrow(/Ingress web sends Strict-Transport-Security .* from letsencrypt-staging, which browsers do not trust/);
     expect(ingress('acme-internal')).toThrow('clusterIssuer "acme-internal" is not a ClusterIssuer the platform renders. Fix: use one of letsencrypt-prod, letsencrypt-staging');

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { checkManifests, EXEMPT_PREFIX, failing, formatFindings, Manifest } from '../lib/policy/policy';
+import { CheckOptions, checkManifests, EXEMPT_PREFIX, failing, formatFindings, Manifest } from '../lib/policy/policy';
 import { renderShop } from './fixtures/shop';
 import { readWorkingTree } from '../scripts/diff';
 
@@ -8,17 +8,24 @@ function committedDist(): Manifest[] {
   return [...readWorkingTree(path.join(__dirname, '..'))].map(([file, object]) => ({ file, env: file.split('/')[0], object }));
 }
 
-/** The tool's fixture system (test/fixtures/shop.ts), valid, to break one thing at a time. */
-const shopFiles = renderShop({}, ['production']);
-const sample = shopFiles.filter(f => f.path.startsWith('production/shop/') && f.object);
+/**
+ * The tool's fixture system (test/fixtures/shop.ts), valid, to break one thing at a time: in
+ * production with both edges (a cut-over), so that its Ingresses and its HTTPRoutes, with the
+ * Gateway they attach to, are all checked.
+ */
+const shopFiles = renderShop({ edge: 'both' }, ['production']);
+const sample = shopFiles.filter(f => /^production\/(shop|platform-config)\//.test(f.path) && f.object);
 function system(): Manifest[] {
   return sample.map(f => ({ file: f.path, env: 'production', object: JSON.parse(JSON.stringify(f.object)) }));
 }
+const BOTH: CheckOptions = { edges: { production: { edge: 'both', ingressClassName: 'nginx' } } };
+/** The gate, with production's edge "both", as the sample is rendered. */
+const gate = (ms: Manifest[], options: CheckOptions = BOTH) => checkManifests(ms, options);
 function obj(ms: Manifest[], kind: string, name: string): any {
   return ms.find(m => m.object.kind === kind && m.object.metadata.name === name)!.object;
 }
-function checksFailing(ms: Manifest[]): string[] {
-  return [...new Set(failing(checkManifests(ms)).map(f => `${f.object} ${f.check}`))].sort();
+function checksFailing(ms: Manifest[], options: CheckOptions = BOTH): string[] {
+  return [...new Set(failing(gate(ms, options)).map(f => `${f.object} ${f.check}`))].sort();
 }
 
 describe('policy gate', () => {
@@ -80,6 +87,28 @@ describe('policy gate', () => {
       'Deployment/web-blue unknown-field'],
     ['an apiVersion 1.27 no longer serves', ms => { obj(ms, 'PodDisruptionBudget', 'web-blue').apiVersion = 'policy/v1beta1'; },
       'PodDisruptionBudget/web-blue unknown-field'],
+    // The edge: routes attach to a Gateway listener that exists and admits them, and reach Services that exist.
+    ['an HTTPRoute to a Gateway that is not rendered', ms => { ms.splice(ms.findIndex(m => m.object.kind === 'Gateway'), 1); },
+      'HTTPRoute/web route-parent'],
+    ['an HTTPRoute to a listener the Gateway lacks', ms => { obj(ms, 'HTTPRoute', 'web').spec.parentRefs[0].sectionName = 'shop.example.org'; },
+      'HTTPRoute/web route-parent'],
+    ['a listener that does not admit the route\'s namespace', ms => {
+      obj(ms, 'Gateway', 'edge').spec.listeners.find((l: any) => l.name === 'shop.example.com').allowedRoutes.namespaces.selector.matchExpressions[0].values = ['billing'];
+    }, 'HTTPRoute/web route-parent'],
+    ['an HTTPRoute on a listener of another host', ms => { obj(ms, 'HTTPRoute', 'web').spec.hostnames = ['www.example.com']; },
+      'HTTPRoute/web route-parent'],
+    ['an HTTPRoute to a missing Service port', ms => { obj(ms, 'HTTPRoute', 'web').spec.rules[0].backendRefs[0].port = 1234; },
+      'HTTPRoute/web route-backend'],
+    ['an HTTPRoute to another namespace without a ReferenceGrant', ms => {
+      obj(ms, 'HTTPRoute', 'web').spec.rules[0].backendRefs[0].namespace = 'billing';
+      ms.push({ file: 'production/billing/service-web.yaml', env: 'production', object: { ...obj(ms, 'Service', 'web'), metadata: { ...obj(ms, 'Service', 'web').metadata, namespace: 'billing' } } });
+    }, 'HTTPRoute/web route-backend'],
+    ['a rate limit policy for a route that is not rendered', ms => { obj(ms, 'BackendTrafficPolicy', 'web').spec.targetRefs[0].name = 'gone'; },
+      'BackendTrafficPolicy/web policy-target'],
+    ['a Gateway of a class that is not rendered', ms => { obj(ms, 'Gateway', 'edge').spec.gatewayClassName = 'nginx-gateway'; },
+      'Gateway/edge gateway-class'],
+    ['a Gateway whose certificates nothing issues', ms => { delete obj(ms, 'Gateway', 'edge').metadata.annotations['cert-manager.io/cluster-issuer']; },
+      'Gateway/edge secret-produced'],
   ];
   test.each(mutations)('catches %s', (_t, mutate, expected) => {
     const ms = system();
@@ -87,12 +116,30 @@ describe('policy gate', () => {
     expect(checksFailing(ms)).toContain(expected);
   });
 
+  test('where the edge is the Gateway API, no ingress-nginx annotation or Ingress remains', () => {
+    const gatewayOnly: CheckOptions = { edges: { production: { edge: 'gateway-api', ingressClassName: 'nginx' } } };
+    expect(checksFailing(system(), gatewayOnly)).toEqual(['Ingress/web edge', 'Ingress/web-preview edge']);
+    const message = failing(gate(system(), gatewayOnly)).find(f => f.object === 'Ingress/web')!.message;
+    expect(message).toMatch(/^carries ingress-nginx annotations nginx\.ingress\.kubernetes\.io\/custom-headers, .*, but the environment's edge is the Gateway API$/);
+    // The real settings: production's edge is the Gateway API.
+    expect(checksFailing(system(), {})).toEqual(['Ingress/web edge', 'Ingress/web-preview edge']);
+    // An HTTPRoute that crosses namespaces passes with a ReferenceGrant there.
+    const ms = system();
+    obj(ms, 'HTTPRoute', 'web').spec.rules[0].backendRefs[0].namespace = 'billing';
+    ms.push({ file: 'production/billing/service-web.yaml', env: 'production', object: { ...obj(ms, 'Service', 'web'), metadata: { ...obj(ms, 'Service', 'web').metadata, namespace: 'billing' } } });
+    ms.push({ file: 'production/billing/referencegrant-shop.yaml', env: 'production', object: {
+      apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', metadata: { name: 'shop', namespace: 'billing' },
+      spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'shop' }], to: [{ group: '', kind: 'Service', name: 'web' }] },
+    } });
+    expect(checksFailing(ms).filter(c => c.includes('route-backend'))).toEqual([]);
+  });
+
   test('an unknown field is named by its path, with the field it was meant to be', () => {
     const ms = system();
     const s = obj(ms, 'HorizontalPodAutoscaler', 'web-blue').spec;
     s.minReplica = s.minReplicas;
     delete s.minReplicas;
-    expect(formatFindings(failing(checkManifests(ms)))).toBe(
+    expect(formatFindings(failing(gate(ms)))).toBe(
       'FAIL production/shop/horizontalpodautoscaler-web-blue.yaml HorizontalPodAutoscaler/web-blue [unknown-field] '
       + 'spec.minReplica is not a field of autoscaling/v2 HorizontalPodAutoscaler in Kubernetes 1.27. Fix: rename it to spec.minReplicas');
   });
@@ -113,7 +160,7 @@ describe('policy gate', () => {
   test('a schema error names the field and what the schema wants', () => {
     const ms = system();
     obj(ms, 'Deployment', 'web-blue').spec.template.spec.containers[0].resources.limits.cpu = '2 cores';
-    expect(failing(checkManifests(ms)).map(f => f.message)).toEqual(['spec.template.spec.containers[0].resources.limits.cpu must match format "quantity"']);
+    expect(failing(gate(ms)).map(f => f.message)).toEqual(['spec.template.spec.containers[0].resources.limits.cpu must match format "quantity"']);
   });
 
   test('a check kube-score is told to skip (kube-score/ignore) is skipped by the gate too, with the recorded reason', () => {
@@ -123,7 +170,7 @@ describe('policy gate', () => {
     expect(checksFailing(ms)).toContain('Deployment/web-blue pod-probes-identical');
     d.metadata.annotations = { 'kube-score/ignore': 'pod-probes-identical', 'kube-score.fleet.dev/pod-probes-identical': 'the app has one endpoint' };
     expect(checksFailing(ms)).toEqual([]);
-    expect(formatFindings(checkManifests(ms))).toMatch(/EXEMPT .*Deployment\/web-blue \[pod-probes-identical\].*\(exempt: the app has one endpoint\)/);
+    expect(formatFindings(gate(ms))).toMatch(/EXEMPT .*Deployment\/web-blue \[pod-probes-identical\].*\(exempt: the app has one endpoint\)/);
   });
 
   test('a declared exemption shows in the report but does not fail', () => {
@@ -131,7 +178,7 @@ describe('policy gate', () => {
     const d = obj(ms, 'Deployment', 'web-blue');
     d.spec.template.spec.containers[0].imagePullPolicy = 'IfNotPresent';
     d.metadata.annotations = { [`${EXEMPT_PREFIX}container-image-pull-policy`]: 'air-gapped mirror' };
-    const all = checkManifests(ms);
+    const all = gate(ms);
     expect(failing(all)).toEqual([]);
     expect(formatFindings(all)).toMatch(/EXEMPT .*Deployment\/web-blue \[container-image-pull-policy\].*\(exempt: air-gapped mirror\)/);
   });
@@ -140,7 +187,7 @@ describe('policy gate', () => {
 describe('policy gate: every Secret a pod reads is produced in its namespace', () => {
   /** The secret-produced findings, as `Kind/name: message`. */
   function secretFindings(ms: Manifest[]): string[] {
-    return failing(checkManifests(ms)).filter(f => f.check === 'secret-produced').map(f => `${f.object}: ${f.message}`);
+    return failing(gate(ms)).filter(f => f.check === 'secret-produced').map(f => `${f.object}: ${f.message}`);
   }
   function add(ms: Manifest[], object: any): void {
     ms.push({ file: `production/shop/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`, env: 'production', object: { ...object, metadata: { namespace: 'shop', ...object.metadata } } });
@@ -164,7 +211,7 @@ describe('policy gate: every Secret a pod reads is produced in its namespace', (
   test('a key the ExternalSecret does not fetch: names the reader, the key, the producer, its keys and the fix', () => {
     const ms = system();
     readKey(ms, 'shop-secrets', 'API_TOKEN');
-    expect(formatFindings(failing(checkManifests(ms)))).toBe('FAIL production/shop/deployment-web-blue.yaml Deployment/web-blue [secret-produced] '
+    expect(formatFindings(failing(gate(ms)))).toBe('FAIL production/shop/deployment-web-blue.yaml Deployment/web-blue [secret-produced] '
       + 'container web env X reads key API_TOKEN of Secret shop-secrets, which ExternalSecret/shop-secrets produces without it (it holds SESSION_SECRET). '
       + 'Fix: read the key through SecretReference.fromName(\'shop-secrets\').key(\'API_TOKEN\') so the ExternalSecret fetches it, or read one of the keys it holds');
   });
@@ -297,9 +344,9 @@ describe('policy gate: every Secret a pod reads is produced in its namespace', (
     expect(ingress.spec.tls[0].secretName).toBeDefined();
     expect(secretFindings(ms)).toEqual([]);
     delete ingress.metadata.annotations['cert-manager.io/cluster-issuer'];
-    const findings = failing(checkManifests(ms)).filter(f => f.check === 'secret-produced');
+    const findings = failing(gate(ms)).filter(f => f.check === 'secret-produced');
     expect(findings.map(f => `${f.object}: ${f.message}`)).toEqual([`Ingress/web: tls for ${ingress.spec.tls[0].hosts.join(', ')} reads keys tls.crt, tls.key of Secret ${ingress.spec.tls[0].secretName}, which nothing in namespace shop produces`]);
-    expect(findings[0].fix).toMatch(/^annotate the Ingress with cert-manager.io\/cluster-issuer/);
+    expect(findings[0].fix).toMatch(/^annotate the Ingress or Gateway with cert-manager.io\/cluster-issuer/);
     add(ms, { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web' }, spec: { secretName: ingress.spec.tls[0].secretName } });
     expect(secretFindings(ms)).toEqual([]);
   });
@@ -316,7 +363,7 @@ describe('policy gate: every Secret a pod reads is produced in its namespace', (
     const ms = system();
     readKey(ms, 'made-by-hand', 'token');
     obj(ms, 'Deployment', 'web-blue').metadata.annotations[`${EXEMPT_PREFIX}secret-produced`] = 'created by the bootstrap runbook';
-    const all = checkManifests(ms);
+    const all = gate(ms);
     expect(failing(all)).toEqual([]);
     expect(formatFindings(all)).toMatch(/EXEMPT .*Deployment\/web-blue \[secret-produced\] container web env X reads key token of Secret made-by-hand.*\(exempt: created by the bootstrap runbook\)/);
   });

@@ -1,3 +1,4 @@
+import { EdgeRoute } from '../lib/edge/edge-route';
 import { App } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { SystemChart } from '../lib/chart';
@@ -5,7 +6,6 @@ import { Environment } from '../lib/environments/environment';
 import { ENVIRONMENTS } from '../lib/environments/settings';
 import { buildFleet } from '../lib/fleet';
 import { ResponseHeaders } from '../lib/ingress/response-headers';
-import { WebIngress } from '../lib/ingress/web-ingress';
 import { BLACKBOX_MODULES, SECURITY_HEADER_CHECKS } from '../lib/monitoring/blackbox';
 import { EndpointProbes } from '../lib/monitoring/endpoint-probes';
 import { publicHosts, publicRoutes } from '../lib/monitoring/public-hosts';
@@ -91,7 +91,7 @@ describe('EndpointProbes', () => {
     const chart = testChart('production');
     const web = new Microservice(chart, 'web', webProps({ ingresses: [{ host: 'shop.example.com' }] }));
     if (options.preview) {
-      new WebIngress(chart, 'preview', { name: 'web-preview', routes: [{ host: 'preview.shop.example.com', backend: { ...web, serviceName: 'web-preview', httpServicePort: 80, allowFromIngressController: () => undefined } }] });
+      new EdgeRoute(chart, 'preview', { name: 'web-preview', routes: [{ host: 'preview.shop.example.com', backend: { ...web, serviceName: 'web-preview', httpServicePort: 80, allowFromIngressController: () => undefined, allowFromGatewayDataPlane: () => undefined } }] });
     }
     const probes = new EndpointProbes(chart, 'probes', { alertPrefix: 'Shop', latencyThresholdSeconds: options.latency ?? 0.5 });
     return { chart, probes };

@@ -497,6 +497,47 @@ describe('risk flags', () => {
     expect(diffObjects(before.get(file), route(['new.shop.example', 'shop.example', 'm.shop.example'])).map(f => f.path)).toEqual(['spec.hostnames[new.shop.example]']);
   });
 
+  test('traffic moved between a route\'s backends, a path removed, in production; not outside it', () => {
+    const route = (rules: any[], name = 'web') => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: meta(name), spec: { hostnames: ['shop.example'], parentRefs: [{ name: 'edge', namespace: 'edge' }], rules } });
+    const rule = (path: string, refs: any[]) => ({ matches: [{ path: { type: 'PathPrefix', value: path } }], backendRefs: refs });
+    const flags = (b: Map<string, any>, a: Map<string, any>) => riskyChanges(diffTrees(b, a), b, a).map(r => `${r.object}: ${r.reason}`);
+    const at = (env: string, o: any) => new Map([[`${env}/shop/httproute-web.yaml`, o]]);
+    const plain = route([rule('/', [{ name: 'web', port: 80 }]), rule('/api', [{ name: 'api', port: 80 }])]);
+    const canary = (w: number) => route([rule('/', [{ name: 'web', port: 80, weight: 100 - w }, { name: 'web-preview', port: 80, weight: w }]), rule('/api', [{ name: 'api', port: 80 }])]);
+    expect(flags(at('production', plain), at('production', canary(5)))).toEqual(['HTTPRoute/web: traffic moved in production on shop.example/: web 100% → 95%, web-preview 0% → 5%']);
+    expect(flags(at('production', canary(5)), at('production', canary(25)))).toEqual(['HTTPRoute/web: traffic moved in production on shop.example/: web 95% → 75%, web-preview 5% → 25%']);
+    // The promote ends the canary: back to the live Service alone.
+    expect(flags(at('production', canary(50)), at('production', plain))).toEqual(['HTTPRoute/web: traffic moved in production on shop.example/: web 50% → 100%, web-preview 50% → 0%']);
+    expect(flags(at('production', plain), at('production', route([rule('/', [{ name: 'web', port: 80 }])])))).toEqual(['HTTPRoute/web: path shop.example/api removed in production: it is no longer routed here']);
+    expect(flags(at('staging', plain), at('staging', canary(5)))).toEqual([]);
+  });
+
+  test('a rate limit loosened or removed in production: Envoy Gateway\'s policy and ingress-nginx\'s annotations', () => {
+    const policy = (rules: Array<[number, string]>) => ({
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1', kind: 'BackendTrafficPolicy', metadata: meta('api'),
+      spec: {
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'api' }],
+        rateLimit: { local: { rules: rules.map(([requests, unit]) => ({ clientSelectors: [{ sourceCIDR: { type: 'Distinct', value: '0.0.0.0/0' } }], limit: { requests, unit } })) } },
+      },
+    });
+    const file = `${P}backendtrafficpolicy-api.yaml`;
+    const flags = (b: any, a: any) => {
+      const [bt, at] = [new Map(b ? [[file, b]] : []), new Map(a ? [[file, a]] : [])];
+      return riskyChanges(diffTrees(bt, at), bt, at).map(r => r.reason);
+    };
+    expect(flags(policy([[100, 'Minute']]), policy([[200, 'Minute']]))).toEqual(['rate limit loosened in production: 100/min → 200/min for each client of 0.0.0.0/0 on HTTPRoute api']);
+    // 2 per second is 120 per minute: looser than 100 per minute.
+    expect(flags(policy([[100, 'Minute']]), policy([[2, 'Second']]))).toEqual(['rate limit loosened in production: 100/min → 120/min for each client of 0.0.0.0/0 on HTTPRoute api']);
+    expect(flags(policy([[100, 'Minute']]), policy([[50, 'Minute']]))).toEqual([]);
+    expect(flags(policy([[100, 'Minute']]), policy([]))).toEqual(['rate limit loosened in production: 100/min for each client of 0.0.0.0/0 on HTTPRoute api removed']);
+    expect(flags(policy([[100, 'Minute']]), undefined)).toEqual(['removed in production: the rate limits of HTTPRoute api (100/min) are lifted']);
+    const ingress = (annotations: Record<string, string>) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { ...meta('api'), annotations }, spec: { rules: [{ host: 'shop.example', http: { paths: [{ path: '/', backend: { service: { name: 'api' } } }] } }] } });
+    const ing = `${P}ingress-api.yaml`;
+    const iflags = (b: any, a: any) => riskyChanges(diffTrees(new Map([[ing, b]]), new Map([[ing, a]])), new Map([[ing, b]]), new Map([[ing, a]])).map(r => r.reason);
+    expect(iflags(ingress({ 'nginx.ingress.kubernetes.io/limit-rpm': '100', 'nginx.ingress.kubernetes.io/limit-connections': '20' }), ingress({ 'nginx.ingress.kubernetes.io/limit-rpm': '300' })))
+      .toEqual(['rate limit loosened in production: limit-rpm 100 → 300 (requests per minute per IP)', 'rate limit loosened in production: limit-connections 20 removed (no limit of connections per IP)']);
+  });
+
   test('the same changes outside production raise only the flags meant for every environment', () => {
     const r = reviewOf(t => {
       for (const env of ['staging', 'dev']) {

@@ -14,6 +14,12 @@ function get(dir: string, kind: string, name: string): any {
   return o;
 }
 const container = (d: any) => d.spec.template.spec.containers[0];
+/** The response headers an HTTPRoute's first rule sets. */
+const routeHeaders = (route: any): Record<string, string> => Object.fromEntries(route.spec.rules[0].filters
+  .find((f: any) => f.type === 'ResponseHeaderModifier').responseHeaderModifier.set.map((h: any) => [h.name, h.value]));
+/** An Envoy Gateway policy's local rate limits as "<requests>/<unit> per <each client of CIDR>". */
+const limits = (policy: any): string[] => policy.spec.rateLimit.local.rules
+  .map((r: any) => `${r.limit.requests}/${r.limit.unit} per ${r.clientSelectors[0].sourceCIDR.type === 'Distinct' ? 'each client of ' : ''}${r.clientSelectors[0].sourceCIDR.value}`);
 
 /** The live color's object of a blue/green service (`<name>-<color>`), whichever color is live today. */
 function live(dir: string, kind: string, name: string): any {
@@ -73,12 +79,12 @@ describe('NovaCron (document 001) in production', () => {
       expect(live(dir, 'PodDisruptionBudget', 'api-server').spec.minAvailable).toBe(2);
     }
   });
-  test('ClientIP affinity, TLS and rate-limited Ingress, ServiceMonitor, config and secrets by reference', () => {
+  test('ClientIP affinity, an HTTPS rate-limited route, ServiceMonitor, config and secrets by reference', () => {
     expect(get(dir, 'Service', 'api-server').spec.sessionAffinity).toBe('ClientIP');
-    const i = get(dir, 'Ingress', 'api-server');
-    expect(i.spec.tls[0].hosts).toEqual(['api.novacron.io']);
-    expect(i.metadata.annotations['cert-manager.io/cluster-issuer']).toBe('letsencrypt-prod');
-    expect(i.metadata.annotations['nginx.ingress.kubernetes.io/limit-rpm']).toBe('600');
+    const r = get(dir, 'HTTPRoute', 'api-server');
+    expect(r.spec.hostnames).toEqual(['api.novacron.io']);
+    expect(r.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'edge', name: 'edge', sectionName: 'api.novacron.io' }]);
+    documented('001', 'api-server rate limit', limits(get(dir, 'BackendTrafficPolicy', 'api-server')), ['600/Minute per each client of 0.0.0.0/0', '600/Minute per each client of ::/0']);
     expect(get(dir, 'ServiceMonitor', 'api-server').spec.endpoints[0].port).toBe('metrics');
     const c = container(get(dir, 'Deployment', 'api-server-blue'));
     expect(c.envFrom).toEqual([{ configMapRef: { name: 'novacron-config' } }]);
@@ -142,24 +148,34 @@ describe('Song Nodes (documents 000 and 003) in production', () => {
     expect(h.behavior.scaleDown).toMatchObject({ stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 50 }] });
     expect(live(dir, 'PodDisruptionBudget', name as string).spec.minAvailable).toBe(1);
   });
-  test('Ingress hosts, rate limits, headers and WebSocket timeouts', () => {
-    const ann = (n: string) => get(dir, 'Ingress', n).metadata.annotations;
-    expect(get(dir, 'Ingress', 'frontend').spec.rules[0].host).toBe('songnodes.com');
-    expect(get(dir, 'Ingress', 'backend-api').spec.rules[0].host).toBe('api.songnodes.com');
-    expect(ann('backend-api')['nginx.ingress.kubernetes.io/limit-rpm']).toBe('100');
-    expect(ann('backend-api-auth')['nginx.ingress.kubernetes.io/limit-rpm']).toBe('20');
-    expect(get(dir, 'Ingress', 'backend-api-auth').spec.rules[0].http.paths[0].path).toBe('/api/v1/auth');
-    expect(ann('graph-api')['nginx.ingress.kubernetes.io/limit-rpm']).toBe('30');
-    expect(get(dir, 'Ingress', 'websocket').spec.rules[0].host).toBe('ws.songnodes.com');
-    expect(ann('websocket')['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('3600');
-    for (const n of ['frontend', 'backend-api', 'backend-api-auth', 'websocket', 'graph-api']) {
-      expect(ann(n)['nginx.ingress.kubernetes.io/limit-connections']).toBe('20');
-      expect(ann(n)['nginx.ingress.kubernetes.io/custom-headers']).toBe('songnodes/security-headers');
-      expect(get(dir, 'Ingress', n).spec.tls).toHaveLength(1);
+  test('routes: hosts, the document\'s rate limits per client IP, headers and WebSocket timeouts', () => {
+    const route = (n: string) => get(dir, 'HTTPRoute', n);
+    const policy = (n: string) => get(dir, 'BackendTrafficPolicy', n);
+    expect(route('frontend').spec.hostnames).toEqual(['songnodes.com']);
+    expect(route('backend-api').spec.hostnames).toEqual(['api.songnodes.com']);
+    const perIp = (n: number) => [`${n}/Minute per each client of 0.0.0.0/0`, `${n}/Minute per each client of ::/0`];
+    documented('000', 'API rate limit', limits(policy('backend-api')), perIp(100));
+    documented('000', 'authentication rate limit', limits(policy('backend-api-auth')), perIp(20));
+    documented('000', 'graph API rate limit', limits(policy('graph-api')), perIp(30));
+    expect(route('backend-api-auth').spec.rules[0].matches).toEqual([{ path: { type: 'PathPrefix', value: '/api/v1/auth' } }]);
+    expect(route('graph-api').spec.rules[0].matches).toEqual([{ path: { type: 'PathPrefix', value: '/api/v1/graph' } }]);
+    // Each limit applies to the routes of its own policy.
+    for (const n of ['backend-api', 'backend-api-auth', 'graph-api']) {
+      expect(policy(n).spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: n }]);
     }
-    const headers = get(dir, 'ConfigMap', 'security-headers').data;
-    expect(headers['Strict-Transport-Security']).toBe('max-age=63072000; includeSubDomains; preload');
-    expect(headers['Content-Security-Policy']).toContain('wss://ws.songnodes.com');
+    // WebSockets: no request deadline, an hour of silence at most (ingress-nginx's proxy-read-timeout 3600).
+    expect(route('websocket').spec.hostnames).toEqual(['ws.songnodes.com']);
+    expect(route('websocket').spec.rules[0].timeouts).toEqual({ request: '0s' });
+    expect(policy('websocket').spec.timeout).toEqual({ http: { streamIdleTimeout: '3600s' } });
+    for (const n of ['frontend', 'backend-api', 'backend-api-auth', 'websocket', 'graph-api']) {
+      const headers = routeHeaders(route(n));
+      documented('000', `${n} Strict-Transport-Security`, headers['Strict-Transport-Security'], 'max-age=63072000; includeSubDomains; preload');
+      documented('000', `${n} security headers`, [headers['X-Frame-Options'], headers['X-Content-Type-Options'], headers['X-XSS-Protection'], headers['Referrer-Policy']],
+        ['DENY', 'nosniff', '1; mode=block', 'strict-origin-when-cross-origin']);
+      expect(headers['Content-Security-Policy']).toContain('wss://ws.songnodes.com');
+      // The document's 20 concurrent connections per IP has no Envoy Gateway policy: it is said so on the route.
+      expect(route(n).metadata.annotations['fleet.dev/not-enforced']).toContain('connectionsPerIp 20');
+    }
   });
   test('health-monitor on 8085 with /health/ready, /health/live and /metrics', () => {
     const c = container(get(dir, 'Deployment', 'health-monitor'));
@@ -307,17 +323,33 @@ describe('AriaForge (document 002) in production', () => {
     const egress = get(dir, 'NetworkPolicy', 'backend').spec.egress;
     expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '169.254.169.254/32' } }], ports: [{ port: 80, protocol: 'TCP' }] });
   });
-  test('one Ingress for both hosts with the document TLS secret and issuer', () => {
-    const i = get(dir, 'Ingress', 'ariaforge');
-    expect(i.spec.tls).toEqual([{ hosts: ['api.ariaforge.com', 'ariaforge.com'], secretName: 'ariaforge-tls' }]);
+  test('one route for both hosts (an HTTPRoute per host), the document\'s headers, 300 requests/min per IP, WebSockets', () => {
+    const api = get(dir, 'HTTPRoute', 'ariaforge-api-ariaforge-com');
+    const app = get(dir, 'HTTPRoute', 'ariaforge-ariaforge-com');
+    expect([api, app].map(r => [r.spec.hostnames[0], r.spec.rules[0].backendRefs[0].name])).toEqual([['api.ariaforge.com', 'backend'], ['ariaforge.com', 'frontend']]);
+    const headers = routeHeaders(api);
+    documented('002', 'Strict-Transport-Security', headers['Strict-Transport-Security'], 'max-age=31536000; includeSubDomains');
+    documented('002', 'security headers', [headers['X-Frame-Options'], headers['X-Content-Type-Options'], headers['X-XSS-Protection'], headers['Referrer-Policy']],
+      ['DENY', 'nosniff', '1; mode=block', 'strict-origin-when-cross-origin']);
+    // The document asks for no Content-Security-Policy (its Next.js frontend sets its own).
+    expect(headers['Content-Security-Policy']).toBeUndefined();
+    const policy = get(dir, 'BackendTrafficPolicy', 'ariaforge');
+    expect(policy.spec.targetRefs.map((t: any) => t.name)).toEqual(['ariaforge-api-ariaforge-com', 'ariaforge-ariaforge-com']);
+    expect(limits(policy)).toEqual(['300/Minute per each client of 0.0.0.0/0', '300/Minute per each client of ::/0']);
+    expect(policy.spec.timeout).toEqual({ http: { streamIdleTimeout: '3600s' } });
+    // nginx's 50m body limit has no Envoy counterpart; the route says so.
+    expect(api.metadata.annotations['fleet.dev/not-enforced']).toContain('maxBodySize 50m');
+  });
+  test('dev keeps ingress-nginx: one Ingress for both hosts with one certificate, the document\'s headers', () => {
+    const i = get('dev/ariaforge', 'Ingress', 'ariaforge');
+    expect(i.spec.tls).toEqual([{ hosts: ['api.dev.ariaforge.com', 'dev.ariaforge.com'], secretName: 'ariaforge-tls' }]);
     expect(i.metadata.annotations).toMatchObject({
       'cert-manager.io/cluster-issuer': 'letsencrypt-prod',
       'nginx.ingress.kubernetes.io/ssl-redirect': 'true',
       'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
+      'nginx.ingress.kubernetes.io/custom-headers': 'ariaforge/security-headers',
     });
-    expect(i.spec.rules.map((r: any) => [r.host, r.http.paths[0].backend.service.name])).toEqual([
-      ['api.ariaforge.com', 'backend'], ['ariaforge.com', 'frontend'],
-    ]);
+    expect(get('dev/ariaforge', 'ConfigMap', 'security-headers').data['Strict-Transport-Security']).toBe('max-age=31536000; includeSubDomains');
   });
 });
 
@@ -385,8 +417,10 @@ describe('Domain Runner (document 004) in production', () => {
     expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.10.8.0/29' } }], ports: [{ port: 5432, protocol: 'TCP' }] });
     expect(get(dir, 'ConfigMap', 'domain-runner-config').data.PGSSLMODE).toBe('verify-full');
   });
-  test('dashboard SSE stream: long timeouts and no buffering', () => {
-    const ann = get(dir, 'Ingress', 'monitoring-dashboard').metadata.annotations;
+  test('dashboard SSE stream: no request deadline, an hour of silence at most (Envoy streams unbuffered)', () => {
+    expect(get(dir, 'HTTPRoute', 'monitoring-dashboard').spec.rules[0].timeouts).toEqual({ request: '0s' });
+    expect(get(dir, 'BackendTrafficPolicy', 'monitoring-dashboard').spec.timeout).toEqual({ http: { streamIdleTimeout: '3600s' } });
+    const ann = get('dev/domain-runner', 'Ingress', 'monitoring-dashboard').metadata.annotations;
     expect(ann['nginx.ingress.kubernetes.io/proxy-buffering']).toBe('off');
     expect(ann['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('3600');
   });
@@ -417,5 +451,73 @@ describe('blue/green across the fleet', () => {
   test('datastores and workers are never blue/green', () => {
     expect(objects.some(o => (o.kind === 'StatefulSet' || o.spec?.template?.metadata?.labels?.['app.kubernetes.io/component'] === 'worker')
       && o.spec?.template?.metadata?.labels?.color)).toBe(false);
+  });
+});
+
+describe('the edge of each environment (issue #15)', () => {
+  const inEnv = (env: string) => objects.filter(o => o.dir.startsWith(`${env}/`));
+  const systemsOf = (env: string) => inEnv(env).filter(o => !/\/(argocd|platform|platform-config)$/.test(o.dir));
+
+  test.each(['staging', 'production'])('%s: the Gateway API only; no ingress-nginx annotation, Ingress or controller remains', env => {
+    const all = inEnv(env);
+    expect(all.filter(o => Object.keys(o.metadata.annotations ?? {}).some(k => k.startsWith('nginx.ingress.kubernetes.io/')))).toEqual([]);
+    expect(all.filter(o => o.kind === 'Ingress')).toEqual([]);
+    expect(all.some(o => o.kind === 'Application' && o.metadata.name === 'ingress-nginx')).toBe(false);
+    expect(get(`${env}/platform`, 'Application', 'envoy-gateway').spec.source).toMatchObject({ repoURL: 'oci://registry-1.docker.io/envoyproxy/gateway-helm', targetRevision: 'v1.9.0' });
+    expect(systemsOf(env).filter(o => o.kind === 'HTTPRoute').length).toBeGreaterThan(10);
+  });
+
+  test('dev keeps ingress-nginx, and no Gateway', () => {
+    const all = inEnv('dev');
+    expect(all.filter(o => o.kind === 'Ingress').length).toBeGreaterThan(5);
+    expect(all.filter(o => ['HTTPRoute', 'Gateway', 'GatewayClass', 'BackendTrafficPolicy'].includes(o.kind))).toEqual([]);
+    expect(get('dev/platform', 'Application', 'ingress-nginx').spec.source.helm.valuesObject.controller.config)
+      .toMatchObject({ 'limit-req-status-code': '429', 'limit-conn-status-code': '429' });
+    expect(all.some(o => o.kind === 'Application' && o.metadata.name === 'envoy-gateway')).toBe(false);
+  });
+
+  test.each(['staging', 'production'])('%s: every public host has an HTTPS listener with its certificate from the environment\'s issuer; HTTP only redirects', env => {
+    const gateway = get(`${env}/platform-config`, 'Gateway', 'edge');
+    expect(gateway.metadata.namespace).toBe('edge');
+    expect(gateway.metadata.annotations['cert-manager.io/cluster-issuer']).toBe('letsencrypt-prod');
+    expect(get(`${env}/platform-config`, 'GatewayClass', 'envoy-gateway').spec.controllerName).toBe('gateway.envoyproxy.io/gatewayclass-controller');
+    const listeners = new Map<string, any>(gateway.spec.listeners.map((l: any) => [l.name, l]));
+    const hosts = [...new Set(systemsOf(env).filter(o => o.kind === 'HTTPRoute').flatMap(o => o.spec.hostnames))] as string[];
+    expect(hosts.length).toBeGreaterThan(10);
+    for (const host of hosts) {
+      const l = listeners.get(host);
+      expect([host, l?.protocol, l?.port, l?.hostname, l?.tls.mode, l?.tls.certificateRefs[0].kind]).toEqual([host, 'HTTPS', 443, host, 'Terminate', 'Secret']);
+    }
+    expect(listeners.get('http')).toMatchObject({ protocol: 'HTTP', port: 80, allowedRoutes: { namespaces: { from: 'Same' } } });
+    expect(gateway.spec.listeners).toHaveLength(hosts.length + 1);
+    const redirect = get(`${env}/platform-config`, 'HTTPRoute', 'https-redirect');
+    expect(redirect.spec.parentRefs[0].sectionName).toBe('http');
+    expect(redirect.spec.rules).toEqual([{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }]);
+    documented('000', 'TLS versions', get(`${env}/platform-config`, 'ClientTrafficPolicy', 'edge').spec.tls, { minVersion: '1.2', maxVersion: '1.3' });
+  });
+
+  test.each(['staging', 'production'])('%s: the Gateway\'s proxies reach exactly the routed services; the ingress controller none', env => {
+    const routed = new Set(systemsOf(env).filter(o => o.kind === 'HTTPRoute')
+      .flatMap(o => o.spec.rules.flatMap((r: any) => r.backendRefs.map((b: any) => `${o.metadata.namespace}/${b.name.replace(/-preview$/, '')}`))));
+    const admitting = new Set(systemsOf(env).filter(o => o.kind === 'NetworkPolicy' && (o.spec.ingress ?? []).some((r: any) => (r.from ?? []).some((p: any) =>
+      p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'envoy-gateway-system'
+      && p.podSelector?.matchLabels?.['gateway.envoyproxy.io/owning-gateway-name'] === 'edge'))).map(o => `${o.metadata.namespace}/${o.metadata.name}`));
+    expect([...admitting].sort()).toEqual([...routed].sort());
+    expect(systemsOf(env).filter(o => o.kind === 'NetworkPolicy' && JSON.stringify(o.spec.ingress ?? []).includes('"ingress-nginx"'))).toEqual([]);
+  });
+
+  test.each(['staging', 'production'])('%s: a blue/green service\'s canary is its route\'s weights between the live and preview Services', env => {
+    for (const [system, services] of Object.entries((releases as unknown as ReleaseManifest)[env as EnvironmentName])) {
+      for (const [name, r] of Object.entries(services)) {
+        const route = objects.find(o => o.dir === `${env}/${system}` && o.kind === 'HTTPRoute' && o.spec.rules.some((x: any) => x.backendRefs[0].name === name));
+        if (!isBlueGreen(r) || !route) { continue; }
+        const refs = route.spec.rules.find((x: any) => x.backendRefs[0].name === name).backendRefs;
+        const weight = r.canaryWeight ?? 0;
+        const port = get(`${env}/${system}`, 'Service', name).spec.ports.find((p: any) => p.name === 'http').port;
+        expect([name, refs]).toEqual([name, weight > 0
+          ? [{ name, port, weight: 100 - weight }, { name: `${name}-preview`, port, weight }]
+          : [{ name, port }]]);
+      }
+    }
   });
 });

@@ -59,7 +59,7 @@ const GRAMMAR = [
   /^ *subgraph \w+ \["[^"]*"\]$/,
   /^ *direction LR$/,
   /^ *end$/,
-  /^ *\w+(\["[^"]*"\]|\(\["[^"]*"\]\)|\[\("[^"]*"\)\]|\[\/"[^"]*"\/\]|\(\(\w+\)\))(:::(live|preview|idle))?$/,
+  /^ *\w+(\["[^"]*"\]|\(\["[^"]*"\]\)|\[\("[^"]*"\)\]|\[\/"[^"]*"\/\]|\(\(\w+\)\)|\(\("[^"]*"\)\))(:::(live|preview|idle))?$/,
   /^ *\w+ (-->|-\.->|-- "[^"]*" -->) \w+$/,
   /^ *classDef (live|preview|idle) [\w:#,. -]+$/,
   /^ *style \w+ [\w:#,. -]+$/,
@@ -159,6 +159,43 @@ describe('a datastore run by an operator', () => {
     // In the datastore diagram, not between workloads.
     const stores = page.slice(page.indexOf('## To datastores'), page.indexOf('## From the platform'));
     expect(stores).toMatch(/app_api\["api<br\/>Deployment · 2 pods"\] -- "5432\/TCP" --> app_pg|app_api -- "5432\/TCP" --> app_pg/);
+  });
+});
+
+describe('traffic map of a system behind a Gateway', () => {
+  // web: live blue, preview green, a 25% canary on shop.example.com; /api to api.
+  const route = (name: string, host: string, rules: any[]) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name, namespace: NS },
+    spec: { parentRefs: [{ name: 'edge', namespace: 'edge', sectionName: host }], hostnames: [host], rules },
+  });
+  const objects = [
+    workload('Deployment', 'web-blue', 'web', 2, 'blue'), workload('Deployment', 'web-green', 'web', 2, 'green'),
+    service('web', 'web', 'blue'), service('web-preview', 'web', 'green'),
+    workload('Deployment', 'api', 'api', 1), service('api', 'api'),
+    route('web', 'shop.example.com', [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'web', port: 80, weight: 75 }, { name: 'web-preview', port: 80, weight: 25 }] }]),
+    route('api', 'shop.example.com', [{ matches: [{ path: { type: 'PathPrefix', value: '/api' } }], backendRefs: [{ name: 'api', port: 80 }] }]),
+  ];
+  const dataPlane = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } }, podSelector: { matchLabels: { [NAME]: 'envoy' } } };
+  const policies = [policy('web', [ingressFrom(dataPlane, [8080], 'Gateway data plane')]), policy('api', [ingressFrom(dataPlane, [8000], 'Gateway data plane')])];
+  const map = trafficMap({ title: 'test/shop', namespace: NS, objects, policies });
+  const diagrams = diagramsOf(map);
+  const all = diagrams.flat().map(l => l.trim());
+
+  test('the Gateway, each host, and every backend with its share of the traffic', () => {
+    for (const d of diagrams) { expect(malformed(d)).toEqual([]); }
+    expect(all).toEqual(expect.arrayContaining([
+      'internet(("Internet<br/>Gateway edge/edge"))',
+      'internet --> host_shop_example_com',
+      'host_shop_example_com -- "75%" --> svc_web',
+      'host_shop_example_com -- "25%" --> svc_web_preview',
+      'host_shop_example_com -- "/api" --> svc_api',
+    ]));
+    expect(map).toContain('| Internet (Gateway edge/edge) | Service web-preview | shop.example.com/ | HTTPRoute web (weight 25 of 100: 25%) |');
+    expect(map).toContain('| Internet (Gateway edge/edge) | Service api | shop.example.com/api | HTTPRoute api |');
+  });
+
+  test('the proxies that reach the pods are drawn from the platform', () => {
+    expect(diagrams[diagrams.length - 1].map(l => l.trim())).toEqual(expect.arrayContaining(['ext_envoy_gateway_system_envoy --> app_web', 'ext_envoy_gateway_system_envoy --> app_api']));
   });
 });
 

@@ -2,14 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { SystemChart } from '../lib/chart';
-import { Environment, EnvironmentName } from '../lib/environments/environment';
+import { Environment, EnvironmentName, EnvironmentSettings } from '../lib/environments/environment';
 import { ENVIRONMENTS } from '../lib/environments/settings';
 import { MicroserviceProps } from '../lib/workload/microservice';
 
-/** A fresh app with one empty system chart in `env`. */
-export function testChart(env: EnvironmentName = 'production', system = 'shop'): SystemChart {
+/** A fresh app with one empty system chart in `env` (its settings changed by `overrides`, e.g. `{ edge: 'ingress-nginx' }`). */
+export function testChart(env: EnvironmentName = 'production', system = 'shop', overrides: Partial<EnvironmentSettings> = {}): SystemChart {
   const app = new App({ outdir: '/dev/null' });
-  return new SystemChart(app, { environment: new Environment(ENVIRONMENTS[env]), system });
+  return new SystemChart(app, { environment: new Environment({ ...ENVIRONMENTS[env], ...overrides }), system });
 }
 
 /** The chart's objects, as Kubernetes would receive them. */

@@ -115,6 +115,53 @@ export interface AlertingSettings {
   };
 }
 
+/**
+ * Where an environment's traffic enters from the Internet (README, "The edge"):
+ * - `gateway-api`: the Gateway API (gateway.networking.k8s.io), a Gateway owned by the
+ *   platform layer and an HTTPRoute per Ingress spec of the services;
+ * - `ingress-nginx`: Ingresses for the ingress-nginx controller (retired upstream in March
+ *   2026; kept for clusters that still run it or a compatible controller);
+ * - `both`: the cut-over, both rendered side by side for the same hosts. DNS still points at
+ *   ingress-nginx, which also answers the ACME challenges of the Gateway's certificates, so
+ *   the Gateway can be tried by its own address before DNS moves.
+ */
+export const EDGES = ['gateway-api', 'ingress-nginx', 'both'] as const;
+export type Edge = typeof EDGES[number];
+
+/** The Gateway API implementations the fleet renders for (their GatewayClass and policy kinds). */
+export const GATEWAY_IMPLEMENTATIONS = ['envoy-gateway'] as const;
+export type GatewayImplementation = typeof GATEWAY_IMPLEMENTATIONS[number];
+
+/** The environment's Gateway and the implementation behind it (used where the edge is `gateway-api` or `both`). */
+export interface GatewaySettings {
+  /**
+   * The implementation: it decides the GatewayClass's controller, the Helm chart the platform
+   * installs and the policy kinds that carry what the Gateway API does not standardise (rate
+   * limits, idle timeouts).
+   */
+  readonly implementation: GatewayImplementation;
+  /** Name of the GatewayClass the platform renders for the implementation. */
+  readonly className: string;
+  /** Name of the environment's Gateway. */
+  readonly name: string;
+  /**
+   * Namespace of the Gateway and of its certificates (the edge namespace). Routes attach to it
+   * from the systems' namespaces; each HTTPS listener admits only the namespaces whose routes
+   * claim its host.
+   */
+  readonly namespace: string;
+  /**
+   * The data plane: the proxies that carry requests to the pods. NetworkPolicies admit these
+   * pods (namespace and labels) to a service's HTTP port wherever a route reaches it.
+   */
+  readonly dataPlane: {
+    /** Namespace of the proxies (Envoy Gateway: its own namespace, where it also runs). */
+    readonly namespace: string;
+    /** Labels every proxy pod of this Gateway carries. */
+    readonly podLabels: Readonly<Record<string, string>>;
+  };
+}
+
 /** What differs between dev, staging and production for every system. */
 export interface EnvironmentSettings {
   /** dev, staging or production. */
@@ -126,6 +173,10 @@ export interface EnvironmentSettings {
   readonly highAvailability: boolean;
   /** Every Ingress must terminate TLS. */
   readonly requireTls: boolean;
+  /** Where traffic enters: the Gateway API, ingress-nginx, or both during a cut-over. */
+  readonly edge: Edge;
+  /** The Gateway and its implementation, where the edge is `gateway-api` or `both`. */
+  readonly gateway: GatewaySettings;
   /**
    * cert-manager ClusterIssuer that signs Ingress certificates: one of lib/ingress/cluster-issuers.ts,
    * which the platform renders. Browser-trusted wherever HSTS covers the hosts (everywhere).
@@ -178,6 +229,16 @@ export class Environment {
     this.name = settings.name;
   }
 
+  /** Whether the environment renders Ingresses for ingress-nginx (edge `ingress-nginx`, or `both`). */
+  public get servesIngressNginx(): boolean {
+    return this.settings.edge !== 'gateway-api';
+  }
+
+  /** Whether the environment renders the Gateway API (edge `gateway-api`, or `both`). */
+  public get servesGatewayApi(): boolean {
+    return this.settings.edge !== 'ingress-nginx';
+  }
+
   /** Picks this environment's value. */
   public pick<T>(values: PerEnvironment<T>): T {
     return values[this.name];
@@ -213,6 +274,8 @@ function checkSettings(settings: EnvironmentSettings): void {
     ['gitops.namespace', settings.gitops.namespace],
     ['datastoreOperators.rabbitmqNamespace', settings.datastoreOperators.rabbitmqNamespace],
     ['datastoreOperators.redisNamespace', settings.datastoreOperators.redisNamespace],
+    ['gateway.namespace', settings.gateway.namespace],
+    ['gateway.dataPlane.namespace', settings.gateway.dataPlane.namespace],
   ];
   for (const [key, namespace] of namespaces) {
     if (!isDnsLabel(namespace)) {
@@ -231,6 +294,31 @@ function checkSettings(settings: EnvironmentSettings): void {
   if (isDnsSubdomain(settings.clusterIssuer) && !knownIssuer(settings.clusterIssuer)) {
     refuse(`clusterIssuer "${settings.clusterIssuer}" is not a ClusterIssuer the platform renders`,
       `use one of ${Object.keys(CLUSTER_ISSUERS).join(', ')}, or add it to lib/ingress/cluster-issuers.ts`);
+  }
+  if (!(EDGES as readonly string[]).includes(settings.edge)) {
+    refuse(`edge "${settings.edge}" is not one of ${EDGES.join(', ')}`, 'use "gateway-api" (the default for staging and production), "ingress-nginx", or "both" during a cut-over');
+  }
+  if (!(GATEWAY_IMPLEMENTATIONS as readonly string[]).includes(settings.gateway.implementation)) {
+    refuse(`gateway.implementation "${settings.gateway.implementation}" is not one of ${GATEWAY_IMPLEMENTATIONS.join(', ')}`,
+      'use "envoy-gateway", or add the implementation to GATEWAY_IMPLEMENTATIONS and lib/gateway/implementations.ts');
+  }
+  for (const key of ['className', 'name'] as const) {
+    if (!isDnsLabel(settings.gateway[key])) {
+      refuse(`gateway.${key} "${settings.gateway[key]}" is not a DNS-1123 label`, `use ${label}`);
+    }
+  }
+  if (settings.gateway.namespace === settings.gitops.namespace || settings.gateway.namespace === settings.monitoringNamespace) {
+    refuse(`gateway.namespace "${settings.gateway.namespace}" is the namespace of ${settings.gateway.namespace === settings.gitops.namespace ? 'Argo CD' : 'monitoring'}`,
+      'give the Gateway a namespace of its own, e.g. "edge": its certificates live there');
+  }
+  const dataPlaneLabels = Object.entries(settings.gateway.dataPlane.podLabels);
+  if (dataPlaneLabels.length === 0) {
+    refuse('gateway.dataPlane.podLabels is empty, so NetworkPolicies would admit every pod of its namespace', 'give the labels the implementation puts on its proxy pods, e.g. app.kubernetes.io/name: envoy');
+  }
+  for (const [key, value] of dataPlaneLabels) {
+    if (!isQualifiedName(key) || !isValidLabelValue(value)) {
+      refuse(`gateway.dataPlane.podLabels ${key}="${value}" is not a valid label`, 'use the labels the implementation puts on its proxy pods');
+    }
   }
   if (settings.hostLabel !== undefined && !isDnsLabel(settings.hostLabel)) {
     refuse(`hostLabel "${settings.hostLabel}" is not a DNS label`, 'use lowercase letters, digits and \'-\' (at most 63), e.g. "staging"');

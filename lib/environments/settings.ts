@@ -1,4 +1,4 @@
-import { AlertingSettings, EnvironmentSettings, EnvironmentName, ObjectStorageSettings, PerEnvironment, SecretStoreSettings } from './environment';
+import { AlertingSettings, EnvironmentSettings, EnvironmentName, GatewaySettings, ObjectStorageSettings, PerEnvironment, SecretStoreSettings } from './environment';
 
 /** The repository Argo CD reads the rendered manifests from. */
 export const GITOPS_REPO_URL = 'https://github.com/fleet-platform/fleet-manifests.git';
@@ -6,7 +6,29 @@ export const GITOPS_REPO_URL = 'https://github.com/fleet-platform/fleet-manifest
 /** The upstream install namespaces of the RabbitMQ Cluster Operator and the OT-CONTAINER-KIT redis-operator. */
 const datastoreOperators = { rabbitmqNamespace: 'rabbitmq-system', redisNamespace: 'redis-operator' };
 
+/**
+ * The Gateway of every environment whose edge is the Gateway API: Envoy Gateway (installed by
+ * the platform into envoy-gateway-system, where it also runs the Envoy proxies of each Gateway,
+ * labelled as its proxy resources are: internal/infrastructure/kubernetes/proxy, v1.9.0).
+ */
+const gateway: GatewaySettings = {
+  implementation: 'envoy-gateway',
+  className: 'envoy-gateway',
+  name: 'edge',
+  namespace: 'edge',
+  dataPlane: {
+    namespace: 'envoy-gateway-system',
+    podLabels: {
+      'app.kubernetes.io/name': 'envoy',
+      'app.kubernetes.io/component': 'proxy',
+      'gateway.envoyproxy.io/owning-gateway-name': 'edge',
+      'gateway.envoyproxy.io/owning-gateway-namespace': 'edge',
+    },
+  },
+};
+
 const shared = {
+  gateway,
   ingressClassName: 'nginx',
   ingressControllerNamespace: 'ingress-nginx',
   monitoringNamespace: 'monitoring',
@@ -53,6 +75,8 @@ export const ENVIRONMENTS: PerEnvironment<EnvironmentSettings> = {
     name: 'dev',
     highAvailability: false,
     requireTls: true,
+    // dev keeps ingress-nginx, so that edge stays rendered and tested (README, "The edge").
+    edge: 'ingress-nginx',
     clusterIssuer: 'letsencrypt-prod',
     hostLabel: 'dev',
     gitops: { repoURL: GITOPS_REPO_URL, targetRevision: 'main', automated: true, namespace: 'argocd' },
@@ -67,6 +91,7 @@ export const ENVIRONMENTS: PerEnvironment<EnvironmentSettings> = {
     name: 'staging',
     highAvailability: true,
     requireTls: true,
+    edge: 'gateway-api',
     clusterIssuer: 'letsencrypt-prod',
     hostLabel: 'staging',
     gitops: { repoURL: GITOPS_REPO_URL, targetRevision: 'main', automated: true, namespace: 'argocd' },
@@ -81,6 +106,7 @@ export const ENVIRONMENTS: PerEnvironment<EnvironmentSettings> = {
     name: 'production',
     highAvailability: true,
     requireTls: true,
+    edge: 'gateway-api',
     clusterIssuer: 'letsencrypt-prod',
     gitops: { repoURL: GITOPS_REPO_URL, targetRevision: 'main', automated: false, namespace: 'argocd' },
     secretStore: secretStore('fleet-production'),

@@ -279,7 +279,7 @@ export class FleetGitOps extends Construct {
 }
 
 interface Kind { readonly group: string; readonly kind: string; readonly clusterScoped: boolean }
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterIssuer', 'ClusterSecretStore']);
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterIssuer', 'ClusterSecretStore', 'GatewayClass']);
 
 /** The group/kind pairs rendered under `scopes`, sorted. */
 function renderedKinds(scopes: readonly Construct[]): Kind[] {

@@ -16,7 +16,7 @@ export enum SyncWave {
   WORKLOADS = 0,
   /** The blue/green gate: the smoke test of the color going live; it fails the sync before any switch. */
   GATE = 1,
-  /** What moves traffic: a blue/green Service's selector and the Ingresses. */
+  /** What moves traffic: a blue/green Service's selector, the Ingresses and HTTPRoutes (a canary's weights). */
   TRAFFIC = 2,
   /**
    * The idle blue/green color (its Deployment, HPA and PDB), after the switch: a broken
@@ -49,6 +49,12 @@ const BY_KIND: Record<string, SyncWave> = {
   ObjectStore: SyncWave.CONFIG,
   Cluster: SyncWave.ADDRESSES,
   Ingress: SyncWave.TRAFFIC,
+  // The Gateway API edge: a route moves traffic (its weights are the canary), like an Ingress;
+  // its rate limit and the grants it needs are in place before it, so no route is ever
+  // served without its limit.
+  HTTPRoute: SyncWave.TRAFFIC,
+  BackendTrafficPolicy: SyncWave.CONFIG,
+  ReferenceGrant: SyncWave.CONFIG,
 };
 
 /**

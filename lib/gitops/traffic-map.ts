@@ -312,7 +312,12 @@ export function trafficMap(input: TrafficMapInput): string {
   // ---- (1) From the Internet: hosts → Services → workloads.
   const entry = new Diagram();
   const entryTable: string[] = [];
-  const internet: Node = { nid: 'internet', line: () => 'internet((Internet))' };
+  // Through a Gateway, the Internet node says which (one more node would not fit the budget).
+  const gatewaysUsed = [...new Set(objects.filter(o => o.kind === 'HTTPRoute' && String(o.apiVersion).startsWith('gateway.networking.k8s.io/'))
+    .flatMap(r => (r.spec.parentRefs ?? []).map((p: any) => `${p.namespace ?? r.metadata.namespace}/${p.name}`)))].sort();
+  const internet: Node = gatewaysUsed.length
+    ? { nid: 'internet', line: () => `internet(("${text(['Internet', ...gatewaysUsed.map(g => `Gateway ${g}`)].join('<br/>'))}"))` }
+    : { nid: 'internet', line: () => 'internet((Internet))' };
   const serviceNode = (s: any): Node => {
     const color = s.spec.selector?.[COLOR];
     return shaped(id('svc', s.metadata.name), '([', '])', [`Service ${s.metadata.name}`, ...(color ? [`${isPreview(s) ? 'preview' : 'live'}: ${color}`] : [])]);
@@ -334,6 +339,35 @@ export function trafficMap(input: TrafficMapInput): string {
         entry.edge(host, target, label || undefined);
         routed.add(backend.name);
         entryTable.push(`| Internet (${ing.spec.ingressClassName ?? 'ingress'}) | Service ${backend.name} | ${rule.host}${path.path} | Ingress ${ing.metadata.name}${canary} |`);
+      }
+    }
+  }
+  // Gateway API routes: the Gateway they attach to, each host, and per path the Services with
+  // their weights (a canary's share of the preview).
+  const httpRoutes = objects.filter(o => o.kind === 'HTTPRoute' && String(o.apiVersion).startsWith('gateway.networking.k8s.io/'));
+  for (const route of httpRoutes) {
+    const parents: any[] = route.spec.parentRefs ?? [];
+    const gateways = [...new Set(parents.map(p => `${p.namespace ?? route.metadata.namespace}/${p.name}`))];
+    for (const gw of gateways) {
+      for (const hostname of route.spec.hostnames ?? []) {
+        const host = shaped(id('host', hostname), '[', ']', [hostname]);
+        if (!entry.has(host.nid)) { entry.edge(internet, host); }
+        for (const rule of route.spec.rules ?? []) {
+          const refs: any[] = rule.backendRefs ?? [];
+          const total = refs.reduce((n, b) => n + (b.weight ?? 1), 0);
+          for (const match of rule.matches?.length ? rule.matches : [{ path: { value: '/' } }]) {
+            const path = match.path?.value ?? '/';
+            for (const b of refs) {
+              const s = services.find(x => x.metadata.name === b.name && (b.namespace ?? route.metadata.namespace) === namespace);
+              const target = s ? serviceNode(s) : shaped(id('svc', b.name), '([', '])', [`Service ${b.namespace ? `${b.namespace}/` : ''}${b.name}`, ...(b.namespace ? [] : ['(missing)'])]);
+              const share = refs.length > 1 ? `${Math.round(100 * (b.weight ?? 1) / (total || 1))}%` : '';
+              const label = [path === '/' ? '' : path, share].filter(Boolean).join(' ');
+              entry.edge(host, target, label || undefined);
+              routed.add(b.name);
+              entryTable.push(`| Internet (Gateway ${gw}) | Service ${b.name} | ${hostname}${path} | HTTPRoute ${route.metadata.name}${share ? ` (weight ${b.weight ?? 1} of ${total}: ${share})` : ''} |`);
+            }
+          }
+        }
       }
     }
   }
@@ -453,18 +487,19 @@ export function trafficMap(input: TrafficMapInput): string {
     '(53/UDP, 53/TCP).',
     '',
     ...section('From the Internet', [
-      'Ingress hosts and paths → Services → workloads, and the release smoke tests that Argo CD',
+      'Hosts and paths (Ingresses, or the Gateway and its HTTPRoutes with each backend\'s share of',
+      'the traffic) → Services → workloads, and the release smoke tests that Argo CD',
       'runs against one color each (the gate: the color going live; PostSync: the idle one).',
       'Solid arrows: live routing; dotted: preview routing.',
       'Green: the live color; yellow: the preview color; grey: an idle color.',
-    ], entry, 'Nothing is exposed to the Internet: the system has no Ingress and no blue/green Service.'),
+    ], entry, 'Nothing is exposed to the Internet: the system has no Ingress or HTTPRoute and no blue/green Service.'),
     ...section('Between workloads', ['Calls from one of the system\'s workloads to another.'],
       between, 'No workload of the system calls another.'),
     ...section('To datastores and out of the namespace', [
       'StatefulSets, operator-run datastores and external CIDRs (cylinders) and other namespaces that the workloads may reach.',
     ], stores, 'No workload reaches a datastore or leaves the namespace.'),
     ...section('From the platform', [
-      'Other namespaces that may reach the workloads: the ingress controller, Prometheus.',
+      'Other namespaces that may reach the workloads: the ingress controller or the Gateway\'s proxies, Prometheus.',
     ], platform, 'No other namespace reaches the workloads.'),
     '## Allowed flows',
     '',

@@ -15,10 +15,10 @@ export interface SecurityHeadersSpec {
    */
   readonly strictTransportSecurity?: string;
   /**
-   * Content-Security-Policy.
+   * Content-Security-Policy; `false` sends none (where the design document asks for none).
    * @default "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
    */
-  readonly contentSecurityPolicy?: string;
+  readonly contentSecurityPolicy?: string | false;
   /**
    * X-Frame-Options.
    * @default 'DENY'
@@ -37,10 +37,12 @@ export interface ResponseHeadersProps extends SecurityHeadersSpec {
 }
 
 /**
- * Response headers for ingress-nginx's `custom-headers` annotation: a ConfigMap in the
- * Ingress's namespace. (ingress-nginx only sends header names listed in the controller's
- * `global-allowed-response-headers`, which the platform derives from these ConfigMaps:
- * lib/platform/ingress-controller.ts.)
+ * The security headers every public host of a system sends, whichever the edge: on the
+ * Gateway API, an HTTPRoute's ResponseHeaderModifier sets them (lib/gateway/web-route.ts); on
+ * ingress-nginx, its `custom-headers` annotation names a ConfigMap in the Ingress's namespace,
+ * which this renders where the environment serves ingress-nginx. (ingress-nginx only sends
+ * header names listed in the controller's `global-allowed-response-headers`, which the platform
+ * derives from these ConfigMaps: lib/platform/ingress-controller.ts.)
  *
  * Strict-Transport-Security is refused in an environment whose hosts a browser could not
  * reach over trusted HTTPS: HSTS allows no click-through, and production's apex
@@ -57,7 +59,8 @@ export class ResponseHeaders extends Construct {
       : new ResponseHeaders(chart, 'security-headers', { name: 'security-headers' });
   }
 
-  public readonly configMap: k8s.KubeConfigMap;
+  /** The ConfigMap ingress-nginx reads, where the environment serves ingress-nginx. */
+  public readonly configMap?: k8s.KubeConfigMap;
   public readonly name: string;
   public readonly headers: Readonly<Record<string, string>>;
 
@@ -71,8 +74,9 @@ export class ResponseHeaders extends Construct {
         'use at least max-age=31536000 (the design documents ask for 63072000 with includeSubDomains; preload)');
     }
     checkHstsReachable(this, hsts);
+    const csp = props.contentSecurityPolicy ?? "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
     this.headers = {
-      'Content-Security-Policy': props.contentSecurityPolicy ?? "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+      ...(csp === false ? {} : { 'Content-Security-Policy': csp }),
       'Referrer-Policy': props.referrerPolicy ?? 'strict-origin-when-cross-origin',
       'Strict-Transport-Security': hsts,
       'X-Content-Type-Options': 'nosniff',
@@ -80,6 +84,9 @@ export class ResponseHeaders extends Construct {
       'X-XSS-Protection': '1; mode=block',
     };
     const chart = SystemChart.of(this);
+    if (!Environment.of(this).servesIngressNginx) {
+      return;
+    }
     this.configMap = new k8s.KubeConfigMap(this, 'Resource', {
       metadata: namespacedMeta(this, props.name, {
         [LabelKeys.name]: props.name,

@@ -13,14 +13,22 @@ import { Environment } from '../environments/environment';
 import { CLUSTER_ISSUERS, knownIssuer } from './cluster-issuers';
 import { ResponseHeaders } from './response-headers';
 
-/** A Service an Ingress can send traffic to. */
+/** A Service an Ingress or HTTPRoute can send traffic to. */
 export interface IHttpBackend {
   /** The stable Service's name. */
   readonly serviceName: string;
   /** The Service's HTTP port. */
   readonly httpServicePort: number;
+  /**
+   * Namespace of the Service. An HTTPRoute in another namespace needs a ReferenceGrant there
+   * (lib/gateway/web-route.ts renders it); an Ingress cannot route across namespaces.
+   * @default - the namespace of the route
+   */
+  readonly namespaceName?: string;
   /** Admits the ingress controller to the backend's pods (NetworkPolicy). */
   allowFromIngressController(): void;
+  /** Admits the Gateway's data plane (its proxies) to the backend's pods (NetworkPolicy). */
+  allowFromGatewayDataPlane(): void;
   /**
    * For blue/green backends: the preview Service and the share of traffic it gets.
    * @default - not blue/green, or no canary
@@ -121,23 +129,77 @@ export interface WebIngressProps extends IngressOptions {
   readonly component?: string;
 }
 
-/** Host/path pairs claimed so far, per environment of an app: two Ingresses cannot share one. */
+/** Host/path pairs claimed so far, per environment of an app and kind of route: two Ingresses (or two HTTPRoutes) cannot share one. */
 const claims = new WeakMap<object, Map<string, string>>();
 
-function claim(scope: IConstruct, host: string, path: string): void {
+/** Claims `host` + `path` for `scope` among the routes of `kind` of its environment; fails when another has it. */
+export function claimRoute(scope: IConstruct, kind: 'Ingress' | 'HTTPRoute' | 'route', host: string, path: string): void {
   const env = Environment.of(scope);
   let byRoot = claims.get(scope.node.root);
   if (!byRoot) {
     byRoot = new Map();
     claims.set(scope.node.root, byRoot);
   }
-  const key = `${env.name} ${host}${path}`;
+  const key = `${env.name} ${kind} ${host}${path}`;
   const owner = byRoot.get(key);
   if (owner) {
     fail(scope, `host ${host} path ${path} is already routed by ${owner}`,
       'give this route another host or path, or add it to the existing Ingress');
   }
   byRoot.set(key, scope.node.path);
+}
+
+/**
+ * Checks what an Ingress and an HTTPRoute rendered from `props` share, whichever the edge:
+ * routes, hosts, paths, TLS, the issuer, the limits and timeouts. Returns the response headers
+ * to send (undefined for none).
+ */
+export function checkIngressProps(scope: IConstruct, props: WebIngressProps): ResponseHeaders | undefined {
+  const env = Environment.of(scope);
+  checkDnsLabel(scope, 'ingress name', props.name);
+  if (!props.routes || props.routes.length === 0) {
+    fail(scope, 'the Ingress has no routes', 'add at least one { host, backend } route');
+  }
+  const tls = props.tls ?? true;
+  if (!tls && env.settings.requireTls) {
+    fail(scope, `Ingress ${props.name} has no TLS in ${env.name}`,
+      `remove "tls: false": ${env.name} serves HTTPS only (cert-manager issues the certificate)`);
+  }
+  for (const r of props.routes) {
+    checkHost(scope, 'host', r.host);
+    const path = r.path ?? '/';
+    checkIngressPath(scope, `path on ${r.host}:`, path);
+    if (r.pathType !== undefined && !['Prefix', 'Exact'].includes(r.pathType)) {
+      fail(scope, `pathType "${r.pathType}" on ${r.host}${path} is not Prefix or Exact`, 'use "Prefix" (the default) or "Exact"');
+    }
+  }
+  const rate = props.rateLimit ?? {};
+  for (const [key, v] of Object.entries(rate)) {
+    checkPositiveInt(scope, `rateLimit.${key}`, v as number);
+  }
+  for (const key of ['websocketTimeoutSeconds', 'streamingTimeoutSeconds'] as const) {
+    if (props[key] !== undefined) { checkPositiveInt(scope, key, props[key]!); }
+  }
+  if (tls && props.tlsSecretName !== undefined) {
+    checkDnsSubdomain(scope, 'tlsSecretName', props.tlsSecretName);
+  }
+  if (props.clusterIssuer !== undefined) {
+    checkDnsSubdomain(scope, 'clusterIssuer', props.clusterIssuer);
+    if (!knownIssuer(props.clusterIssuer)) {
+      fail(scope, `clusterIssuer "${props.clusterIssuer}" is not a ClusterIssuer the platform renders`,
+        `use one of ${Object.keys(CLUSTER_ISSUERS).join(', ')}, or add it to lib/ingress/cluster-issuers.ts`);
+    }
+  }
+  if (props.maxBodySize !== undefined) {
+    checkNginxSize(scope, 'maxBodySize (proxy-body-size)', props.maxBodySize);
+  }
+  const headers = props.responseHeaders === false ? undefined : props.responseHeaders ?? ResponseHeaders.defaultFor(scope);
+  const hsts = headers?.headers['Strict-Transport-Security'];
+  if (tls && hsts && props.clusterIssuer !== undefined && !knownIssuer(props.clusterIssuer)!.browserTrusted) {
+    fail(scope, `Ingress ${props.name} sends Strict-Transport-Security "${hsts}" but its certificate comes from ${props.clusterIssuer}, which browsers do not trust: HSTS allows no click-through`,
+      'use a browser-trusted clusterIssuer (letsencrypt-prod), or leave clusterIssuer unset for the environment\'s');
+  }
+  return headers;
 }
 
 const NGINX = 'nginx.ingress.kubernetes.io';
@@ -159,55 +221,25 @@ export class WebIngress extends Construct {
     super(scope, id);
     const env = Environment.of(this);
     const chart = SystemChart.of(this);
-    checkDnsLabel(this, 'ingress name', props.name);
+    if (!env.servesIngressNginx) {
+      fail(this, `Ingress ${props.name} is for ingress-nginx, but ${env.name}'s edge is ${env.settings.edge}`,
+        'render the route with EdgeRoute (lib/edge/edge-route.ts), which follows the environment\'s edge, or set edge: "both" for a cut-over');
+    }
+    const headers = checkIngressProps(this, props);
     this.name = props.name;
     this.routes = props.routes;
-    if (!props.routes || props.routes.length === 0) {
-      fail(this, 'the Ingress has no routes', 'add at least one { host, backend } route');
-    }
     const tls = props.tls ?? true;
-    if (!tls && env.settings.requireTls) {
-      fail(this, `Ingress ${props.name} has no TLS in ${env.name}`,
-        `remove "tls: false": ${env.name} serves HTTPS only (cert-manager issues the certificate)`);
-    }
     for (const r of props.routes) {
-      checkHost(this, 'host', r.host);
-      const path = r.path ?? '/';
-      checkIngressPath(this, `path on ${r.host}:`, path);
-      if (r.pathType !== undefined && !['Prefix', 'Exact'].includes(r.pathType)) {
-        fail(this, `pathType "${r.pathType}" on ${r.host}${path} is not Prefix or Exact`, 'use "Prefix" (the default) or "Exact"');
+      if (r.backend.namespaceName !== undefined && r.backend.namespaceName !== chart.namespaceName) {
+        fail(this, `route ${r.host}${r.path ?? '/'} goes to Service ${r.backend.namespaceName}/${r.backend.serviceName}, in another namespace, which an Ingress cannot reach`,
+          'route to a Service of this namespace, or serve the host through the Gateway API (edge "gateway-api"), whose HTTPRoutes may with a ReferenceGrant');
       }
-      claim(this, r.host, path);
+      claimRoute(this, 'Ingress', r.host, r.path ?? '/');
       r.backend.allowFromIngressController();
     }
     const rate = props.rateLimit ?? {};
-    for (const [key, v] of Object.entries(rate)) {
-      checkPositiveInt(this, `rateLimit.${key}`, v as number);
-    }
-    for (const key of ['websocketTimeoutSeconds', 'streamingTimeoutSeconds'] as const) {
-      if (props[key] !== undefined) { checkPositiveInt(this, key, props[key]!); }
-    }
-    if (tls && props.tlsSecretName !== undefined) {
-      checkDnsSubdomain(this, 'tlsSecretName', props.tlsSecretName);
-    }
-    if (props.clusterIssuer !== undefined) {
-      checkDnsSubdomain(this, 'clusterIssuer', props.clusterIssuer);
-      if (!knownIssuer(props.clusterIssuer)) {
-        fail(this, `clusterIssuer "${props.clusterIssuer}" is not a ClusterIssuer the platform renders`,
-          `use one of ${Object.keys(CLUSTER_ISSUERS).join(', ')}, or add it to lib/ingress/cluster-issuers.ts`);
-      }
-    }
-    if (props.maxBodySize !== undefined) {
-      checkNginxSize(this, 'maxBodySize (proxy-body-size)', props.maxBodySize);
-    }
     const hosts = [...new Set(props.routes.map(r => r.host))].sort();
     this.hosts = hosts;
-    const headers = props.responseHeaders === false ? undefined : props.responseHeaders ?? ResponseHeaders.defaultFor(this);
-    const hsts = headers?.headers['Strict-Transport-Security'];
-    if (tls && hsts && props.clusterIssuer !== undefined && !knownIssuer(props.clusterIssuer)!.browserTrusted) {
-      fail(this, `Ingress ${props.name} sends Strict-Transport-Security "${hsts}" but its certificate comes from ${props.clusterIssuer}, which browsers do not trust: HSTS allows no click-through`,
-        'use a browser-trusted clusterIssuer (letsencrypt-prod), or leave clusterIssuer unset for the environment\'s');
-    }
 
     const annotations: Record<string, string> = {
       [`${NGINX}/limit-connections`]: String(rate.connectionsPerIp ?? 20),

@@ -75,17 +75,19 @@ export class AddonApplication extends Construct {
     }
     this.name = props.name;
     this.namespace = props.namespace;
+    const helm = {
+      releaseName: props.releaseName ?? props.name,
+      ...(props.values ? { valuesObject: props.values } : {}),
+    };
+    if (props.pin.source === 'helm-oci' && !/^oci:\/\/[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+$/.test(props.pin.repoURL)) {
+      fail(this, `${props.name}'s chart repository "${props.pin.repoURL}" is not an OCI repository`, 'write it as oci://<registry>/<repository>, e.g. oci://registry-1.docker.io/envoyproxy/gateway-helm');
+    }
     const source: ApplicationSpecSource = props.pin.source === 'helm'
-      ? {
-        repoUrl: props.pin.repoURL,
-        chart: props.pin.chart,
-        targetRevision: props.pin.version,
-        helm: {
-          releaseName: props.releaseName ?? props.name,
-          ...(props.values ? { valuesObject: props.values } : {}),
-        },
-      }
-      : {
+      ? { repoUrl: props.pin.repoURL, chart: props.pin.chart, targetRevision: props.pin.version, helm }
+      : props.pin.source === 'helm-oci'
+        // Argo CD's OCI source: the artifact is the chart, at its root.
+        ? { repoUrl: props.pin.repoURL, path: '.', targetRevision: props.pin.version, helm }
+        : {
         repoUrl: props.pin.repoURL,
         path: props.pin.path,
         targetRevision: props.pin.version,

@@ -19,5 +19,7 @@ export function addonNamespaces(settings: EnvironmentSettings): Readonly<Record<
     'prometheus-blackbox-exporter': settings.monitoringNamespace,
     'ingress-nginx': settings.ingressControllerNamespace,
     'reloader': 'reloader',
+    // Envoy Gateway runs its controller and, by default, every Gateway's Envoy proxies here.
+    'envoy-gateway': settings.gateway.dataPlane.namespace,
   };
 }

@@ -11,6 +11,20 @@ export interface HelmChartPin {
   readonly appVersion: string;
 }
 
+/**
+ * An upstream Helm chart published as an OCI artifact, at one exact tag. Argo CD (3.1 and later)
+ * pulls it as an OCI source: `repoURL: oci://<registry>/<repository>`, `path: .`.
+ */
+export interface OciHelmChartPin {
+  readonly source: 'helm-oci';
+  /** The chart's OCI repository, `oci://<registry>/<repository>`. */
+  readonly repoURL: string;
+  /** The chart version (the artifact's tag): exact, never a range. */
+  readonly version: string;
+  /** The version of the software the chart installs at that chart version. */
+  readonly appVersion: string;
+}
+
 /** An upstream kustomization at one git tag, with its image pinned to the same release. */
 export interface KustomizePin {
   readonly source: 'kustomize';
@@ -30,13 +44,13 @@ export interface KustomizePin {
   readonly images: readonly string[];
 }
 
-export type PlatformPin = HelmChartPin | KustomizePin;
+export type PlatformPin = HelmChartPin | OciHelmChartPin | KustomizePin;
 
 /** The add-ons the platform installs, by Application name. */
 export type AddonName =
   | 'argo-cd' | 'cert-manager' | 'external-secrets' | 'cloudnative-pg' | 'plugin-barman-cloud'
   | 'rabbitmq-cluster-operator' | 'redis-operator' | 'kube-prometheus-stack' | 'prometheus-adapter' | 'ingress-nginx'
-  | 'reloader' | 'prometheus-blackbox-exporter';
+  | 'reloader' | 'prometheus-blackbox-exporter' | 'envoy-gateway';
 
 const PROMETHEUS_COMMUNITY = 'https://prometheus-community.github.io/helm-charts';
 const CLOUDNATIVE_PG = 'https://cloudnative-pg.github.io/charts';
@@ -75,7 +89,7 @@ export const PINS: Readonly<Record<AddonName, PlatformPin>> = {
   // prometheus-adapter v0.12.0 serves the HPAs' custom Pods metrics; chart 5.3.0.
   'prometheus-adapter': { source: 'helm', repoURL: PROMETHEUS_COMMUNITY, chart: 'prometheus-adapter', version: '5.3.0', appVersion: 'v0.12.0' },
   // ingress-nginx controller v1.15.1, chart 4.15.1: the project's last release (it retired in
-  // March 2026); the edge moves to the Gateway API in issue #15.
+  // March 2026). Installed only where an environment's edge is still ingress-nginx (or both).
   'ingress-nginx': { source: 'helm', repoURL: 'https://kubernetes.github.io/ingress-nginx', chart: 'ingress-nginx', version: '4.15.1', appVersion: '1.15.1' },
   // Stakater Reloader v1.4.22, chart 2.2.18: restarts a Deployment when a Secret named in its
   // `secret.reloader.stakater.com/reload` annotation changes (an ExternalSecret's refresh after a
@@ -86,6 +100,13 @@ export const PINS: Readonly<Record<AddonName, PlatformPin>> = {
   'prometheus-blackbox-exporter': {
     source: 'helm', repoURL: PROMETHEUS_COMMUNITY, chart: 'prometheus-blackbox-exporter', version: '11.17.2', appVersion: 'v0.28.0',
   },
+  // Envoy Gateway v1.9.0, the BackendTrafficPolicy/ClientTrafficPolicy CRDs in imports/. Its chart
+  // (gateway-helm, published only as an OCI artifact, tag v1.9.0) also installs the Gateway API
+  // CRDs, bundle v1.6.1, those of imports/ (the experimental channel, a superset of the standard
+  // one the fleet renders). Envoy documents oci://docker.io/envoyproxy/gateway-helm; Docker Hub's
+  // registry host is registry-1.docker.io, which Helm substitutes and Argo CD's OCI client is
+  // given as written (Argo CD's own OCI examples use it).
+  'envoy-gateway': { source: 'helm-oci', repoURL: 'oci://registry-1.docker.io/envoyproxy/gateway-helm', version: 'v1.9.0', appVersion: 'v1.9.0' },
 };
 
 /** An exact release version: `1.2.3` or `v1.2.3`, no range, wildcard, branch or `latest`. */

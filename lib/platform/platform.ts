@@ -10,6 +10,8 @@ import { healthCustomizations } from '../gitops/health-checks';
 import { syncWaveAnnotation } from '../gitops/sync-waves';
 import { DEFAULT_EVALUATION_INTERVAL } from '../monitoring/alert-routing';
 import { BLACKBOX_EXPORTER } from '../monitoring/blackbox';
+import { EdgeGateway } from '../gateway/edge-gateway';
+import { HTTP_LISTENER } from '../gateway/listeners';
 import { AddonApplication } from './addon-application';
 import { alertRoutingSelection, blackboxModules, MATCHER_STRATEGY } from './alert-delivery';
 import { AcmeClusterIssuer, issuersUsed } from './cluster-issuers';
@@ -33,6 +35,12 @@ export enum PlatformWave {
   PROJECT = -2,
   /** Argo CD itself: a change to its configuration (the health checks) applies before anything relies on it. */
   ARGO_CD = 0,
+  /**
+   * The Gateway implementation, with the Gateway API CRDs its chart installs, beside Argo CD:
+   * cert-manager (next wave) does not start with its Gateway API support on unless
+   * gateway.networking.k8s.io/v1 is served (cert-manager#5616).
+   */
+  GATEWAY_API = 0,
   /** cert-manager and the External Secrets Operator, whose CRDs and webhooks the next waves use. */
   FOUNDATIONS = 1,
   /** The ClusterIssuers, the ClusterSecretStore and Grafana's admin login (platform-config). */
@@ -53,6 +61,9 @@ export const ADDONS_PROJECT = 'platform-addons';
 const ADDON_CLUSTER_KINDS = [
   { group: '', kind: 'Namespace' }, // rabbitmq-system, from its kustomization
   { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+  // Envoy Gateway's chart: the Gateway API bundle's safe-upgrades policy and its binding.
+  { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy' },
+  { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding' },
   { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
   { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
   { group: 'apiregistration.k8s.io', kind: 'APIService' }, // prometheus-adapter's custom.metrics.k8s.io
@@ -90,8 +101,10 @@ export class FleetPlatform extends Construct {
   public readonly namespaces: Readonly<Record<string, k8s.KubeNamespace>>;
   /** The AppProject of the add-on Applications. */
   public readonly project: AppProject;
-  /** Each add-on's Application. */
-  public readonly addons: Readonly<Record<AddonName, AddonApplication>>;
+  /** Each add-on's Application: every pinned add-on but the edge the environment does not use (ingress-nginx or Envoy Gateway). */
+  public readonly addons: Readonly<Partial<Record<AddonName, AddonApplication>>>;
+  /** The GatewayClass and Gateway, where the environment's edge is the Gateway API. */
+  public readonly gateway?: EdgeGateway;
   /** The Application syncing `dist/<env>/platform-config/`. */
   public readonly configApplication: Application;
   public readonly issuers: readonly AcmeClusterIssuer[];
@@ -121,11 +134,17 @@ export class FleetPlatform extends Construct {
 
     const monitoring = env.settings.monitoringNamespace;
     const ingress = env.settings.ingressControllerNamespace;
-    const namespaceOf = addonNamespaces(env.settings);
+    // Only the edge the environment uses: a retired controller is not installed where nothing needs it.
+    const installed = (Object.keys(PINS) as AddonName[]).filter(name =>
+      (name !== 'ingress-nginx' || env.servesIngressNginx) && (name !== 'envoy-gateway' || env.servesGatewayApi));
+    const namespaceOf = Object.fromEntries(Object.entries(addonNamespaces(env.settings)).filter(([name]) => installed.includes(name as AddonName))) as Partial<Record<AddonName, string>>;
+    const addonNamespaceList = [...new Set(Object.values(namespaceOf))] as string[];
 
-    // Namespaces: not Argo CD's (installed by hand, before all this), not rabbitmq-system (its kustomization renders it).
+    // Namespaces: not Argo CD's (installed by hand, before all this), not rabbitmq-system (its
+    // kustomization renders it); and the Gateway's, where its certificates live.
     const namespaces: Record<string, k8s.KubeNamespace> = {};
-    const owned = [...new Set(Object.values(namespaceOf))].filter(n => n !== gitops.namespace && n !== 'rabbitmq-system').sort(byCodeUnit);
+    const owned = [...new Set([...addonNamespaceList, ...(env.servesGatewayApi ? [env.settings.gateway.namespace] : [])])]
+      .filter(n => n !== gitops.namespace && n !== 'rabbitmq-system').sort(byCodeUnit);
     for (const name of owned) {
       // node-exporter shares the node's network and PID namespaces and reads its filesystem.
       const level = name === monitoring ? 'privileged' : 'baseline';
@@ -157,8 +176,8 @@ export class FleetPlatform extends Construct {
       },
       spec: {
         description: `The ${env.name} platform add-ons: the pinned upstream charts, into their namespaces`,
-        sourceRepos: [...new Set(Object.values(PINS).map(p => p.repoURL))].sort(byCodeUnit),
-        destinations: [...new Set([...Object.values(namespaceOf), KUBE_SYSTEM])].sort(byCodeUnit).map(namespace => ({ server, namespace })),
+        sourceRepos: [...new Set(installed.map(name => PINS[name].repoURL))].sort(byCodeUnit),
+        destinations: [...new Set([...addonNamespaceList, KUBE_SYSTEM])].sort(byCodeUnit).map(namespace => ({ server, namespace })),
         clusterResourceWhitelist: ADDON_CLUSTER_KINDS,
       },
     });
@@ -168,7 +187,7 @@ export class FleetPlatform extends Construct {
     scope.addBootstrapFile('argocd-values.yaml', this.argoCdValues);
 
     // Monitoring: Prometheus selects what the systems' monitors and rules carry, where they are.
-    const selection = monitoringSelection(this, env, rendered, [monitoring, ingress]);
+    const selection = monitoringSelection(this, env, rendered, env.servesIngressNginx ? [monitoring, ingress] : [monitoring]);
     const releaseLabels = Object.keys(selection.labels);
     if (releaseLabels.length !== 1 || releaseLabels[0] !== 'release') {
       fail(this, `prometheusSelector ${JSON.stringify(selection.labels)} is not one release label`,
@@ -181,6 +200,7 @@ export class FleetPlatform extends Construct {
     // Alertmanager: every system's AlertmanagerConfig, each routing its own namespace's alerts.
     const routing = alertRoutingSelection(this, env, rendered);
 
+    const gatewayNamespace = env.settings.gateway.namespace;
     const addonValues: Readonly<Record<AddonName, Record<string, unknown> | undefined>> = {
       'argo-cd': this.argoCdValues,
       'cert-manager': {
@@ -191,6 +211,9 @@ export class FleetPlatform extends Construct {
         podDisruptionBudget: { enabled: ha },
         webhook: { replicaCount: ha ? 2 : 1, podDisruptionBudget: { enabled: ha } },
         cainjector: { replicaCount: ha ? 2 : 1, podDisruptionBudget: { enabled: ha } },
+        // The gateway-shim (certificates from the Gateway's annotation) and the HTTP-01
+        // gatewayHTTPRoute solver; needs the Gateway API CRDs before it starts (wave GATEWAY_API).
+        ...(env.servesGatewayApi ? { config: { enableGatewayAPI: true } } : {}),
       },
       'external-secrets': {
         installCRDs: true,
@@ -266,13 +289,38 @@ export class FleetPlatform extends Construct {
         // Only the HPAs' custom Pods metrics: cpu and memory come from the cluster's metrics-server.
         rules: { default: false, custom: adapterRules(rendered) },
       },
-      'ingress-nginx': {
+      'ingress-nginx': !env.servesIngressNginx ? undefined : {
         controller: {
           replicaCount: ha ? 2 : 1,
           ingressClass: env.settings.ingressClassName,
           ingressClassResource: { name: env.settings.ingressClassName, enabled: true, default: false },
-          config: { 'global-allowed-response-headers': allowedResponseHeaders(this, rendered).join(',') },
+          config: {
+            'global-allowed-response-headers': allowedResponseHeaders(this, rendered).join(','),
+            // A request over limit-rpm, or a connection over limit-connections, answers 429
+            // Too Many Requests, as Envoy Gateway's rate limit does (ingress-nginx's default: 503).
+            'limit-req-status-code': '429',
+            'limit-conn-status-code': '429',
+          },
           metrics: { enabled: true, serviceMonitor: { enabled: true, additionalLabels: { ...selection.labels } } },
+        },
+      },
+      // Envoy Gateway: its controller and each Gateway's Envoy proxies, two of each in HA
+      // environments (local rate limits count per proxy, as ingress-nginx's per controller pod).
+      'envoy-gateway': {
+        deployment: { replicas: ha ? 2 : 1 },
+        podDisruptionBudget: { minAvailable: ha ? 1 : 0 },
+        config: {
+          envoyGateway: {
+            envoyProxy: {
+              provider: {
+                type: 'Kubernetes',
+                kubernetes: {
+                  envoyDeployment: { replicas: ha ? 2 : 1 },
+                  ...(ha ? { envoyPDB: { minAvailable: 1 } } : {}),
+                },
+              },
+            },
+          },
         },
       },
       // Reloader: only the annotations the fleet writes (no reload-everything), restarts by a
@@ -283,7 +331,7 @@ export class FleetPlatform extends Construct {
           reloadStrategy: 'annotations',
           autoReloadAll: false,
           watchGlobally: true,
-          ignoreNamespaces: [...new Set(Object.values(namespaceOf))].filter(n => n !== monitoring).sort(byCodeUnit).join(','),
+          ignoreNamespaces: addonNamespaceList.filter(n => n !== monitoring).sort(byCodeUnit).join(','),
           enableHA: ha,
           deployment: { replicas: ha ? 2 : 1 },
         },
@@ -304,18 +352,19 @@ export class FleetPlatform extends Construct {
       'prometheus-adapter': PlatformWave.CONSUMERS,
       // Its ServiceMonitor needs the stack's CRD.
       'prometheus-blackbox-exporter': PlatformWave.CONSUMERS,
+      'envoy-gateway': PlatformWave.GATEWAY_API,
     };
     const releaseName: Partial<Record<AddonName, string>> = {
       // The bootstrap `helm install argocd …` release, which this Application then adopts.
       'argo-cd': 'argocd',
       'kube-prometheus-stack': monitoringRelease,
     };
-    const addons = {} as Record<AddonName, AddonApplication>;
-    for (const name of Object.keys(PINS) as AddonName[]) {
+    const addons: Partial<Record<AddonName, AddonApplication>> = {};
+    for (const name of installed) {
       addons[name] = new AddonApplication(this, name, {
         name,
         pin: PINS[name],
-        namespace: namespaceOf[name],
+        namespace: namespaceOf[name]!,
         wave: wave[name],
         project: ADDONS_PROJECT,
         values: addonValues[name],
@@ -326,11 +375,18 @@ export class FleetPlatform extends Construct {
 
     // platform-config: the objects of the add-ons' own kinds, once their CRDs and webhooks exist.
     const config = props.config;
-    this.issuers = issuersUsed(this, env, rendered).map(name =>
-      new AcmeClusterIssuer(config, `issuer-${name}`, { name, ingressClassName: env.settings.ingressClassName }));
+    // HTTP-01 challenges are answered where DNS points: the Gateway once the edge is the Gateway
+    // API; ingress-nginx before and during a cut-over (edge "both").
+    const solver = env.settings.edge === 'gateway-api'
+      ? { gateway: { name: env.settings.gateway.name, namespace: gatewayNamespace, sectionName: HTTP_LISTENER } }
+      : { ingressClassName: env.settings.ingressClassName };
+    this.issuers = issuersUsed(this, env, rendered).map(name => new AcmeClusterIssuer(config, `issuer-${name}`, { name, solver }));
+    if (env.servesGatewayApi) {
+      this.gateway = new EdgeGateway(config, 'gateway', { objects: rendered });
+    }
     this.secretStore = new FleetSecretStore(config, 'secret-store', {
       identity: settings.secretsOperatorIdentity,
-      operatorNamespace: namespaceOf['external-secrets'],
+      operatorNamespace: namespaceOf['external-secrets']!,
       operatorServiceAccount: 'external-secrets',
     });
     this.grafanaAdmin = new GrafanaAdminSecret(config, 'grafana-admin', { namespace: monitoring });

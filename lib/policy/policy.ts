@@ -4,6 +4,9 @@ import { LabelIndex, SelectorIndex, selects } from '../core/selectors';
 import { operatorPods } from '../datastores/operator-pods';
 import { ProducedSecret, producedSecrets, SecretProducerIndex } from '../secrets/secret-producers';
 import { SecretRead, secretReads } from '../secrets/secret-readers';
+import { Edge } from '../environments/environment';
+import { ENVIRONMENTS } from '../environments/settings';
+import { EdgeIndex, edgeProblems } from './edge-checks';
 import { kubeScoreIgnores } from './kube-score-ignore';
 import { schemaErrors } from './schema-validation';
 import { fieldSource, isKnownKind, unknownFields } from './unknown-fields';
@@ -31,7 +34,7 @@ export interface Finding {
 export const EXEMPT_PREFIX = 'policy.fleet.dev/exempt-';
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition',
-  'ClusterIssuer', 'ClusterSecretStore']);
+  'ClusterIssuer', 'ClusterSecretStore', 'GatewayClass']);
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'Job', 'CronJob', 'DaemonSet']);
 const SAFE_VOLUMES = ['emptyDir', 'persistentVolumeClaim', 'configMap', 'secret', 'projected', 'downwardAPI', 'ephemeral', 'csi'];
 
@@ -107,14 +110,28 @@ class SystemIndex {
   }
 }
 
+/** What the gate knows of each environment beyond its manifests. */
+export interface CheckOptions {
+  /**
+   * Each environment's edge and ingress-nginx class, by environment name (the first folder of
+   * a manifest's path).
+   * @default - lib/environments/settings.ts
+   */
+  readonly edges?: Readonly<Record<string, { readonly edge: Edge; readonly ingressClassName: string }>>;
+}
+
 /**
  * Checks every rendered object: Pod Security "restricted", kube-score's default checks,
- * cross-references between objects, and hygiene. Pure: takes manifests, returns findings.
+ * cross-references between objects, the edge (lib/policy/edge-checks.ts), and hygiene. Pure:
+ * takes manifests, returns findings.
  */
-export function checkManifests(manifests: readonly Manifest[]): Finding[] {
+export function checkManifests(manifests: readonly Manifest[], options: CheckOptions = {}): Finding[] {
   const findings: Finding[] = [];
-  // Cross-references are checked within one system of one environment (one dist/ folder).
+  const edges: Readonly<Record<string, { readonly edge: Edge; readonly ingressClassName: string }>> = options.edges ?? ENVIRONMENTS;
+  // Cross-references are checked within one system of one environment (one dist/ folder);
+  // the edge's across the environment (its Gateway is the platform's, its routes the systems').
   const systems = new Map<string, SystemIndex>();
+  const edgeIndexes = new Map<string, EdgeIndex>();
   // Secrets are looked up where the kubelet and the controllers look: in the object's namespace.
   const secrets = new SecretProducerIndex();
   for (const m of manifests) {
@@ -123,6 +140,8 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
     sys.add(m.object);
     systems.set(dir, sys);
     secrets.add(m.env, m.object);
+    if (!edgeIndexes.has(m.env)) { edgeIndexes.set(m.env, new EdgeIndex()); }
+    edgeIndexes.get(m.env)!.add(m.object);
   }
   for (const m of manifests) {
     const o = m.object;
@@ -173,6 +192,10 @@ export function checkManifests(manifests: readonly Manifest[]): Finding[] {
         report('secret-produced', `produces Secret ${p.secretName}, which ${others.map(q => q.by).join(' and ')} also produce${others.length > 1 ? '' : 's'}`,
           'let one object produce it: the producers would overwrite each other\'s keys (or refuse to, leaving the Secret stale)');
       }
+    }
+    const envEdge = Object.prototype.hasOwnProperty.call(edges, m.env) ? edges[m.env] : undefined;
+    for (const p of edgeProblems(o, envEdge?.edge, envEdge?.ingressClassName, edgeIndexes.get(m.env)!)) {
+      report(p.check, p.message, p.fix);
     }
     if (o.kind === 'Service' && (o.spec?.type === 'NodePort' || o.spec?.type === 'LoadBalancer')) {
       report('service-type', `is a ${o.spec.type} Service`, 'use ClusterIP behind the ingress controller');
@@ -340,7 +363,7 @@ function unproducedRead(read: SecretRead, namespace: string, producers: readonly
     return {
       message: `${what}, which nothing in namespace ${namespace} produces`,
       fix: tls
-        ? 'annotate the Ingress with cert-manager.io/cluster-issuer (cert-manager\'s ingress-shim then issues the certificate into it), or render a Certificate with that secretName'
+        ? 'annotate the Ingress or Gateway with cert-manager.io/cluster-issuer (cert-manager\'s ingress-shim or gateway-shim then issues the certificate into it), or render a Certificate with that secretName'
         : `render its producer in ${namespace}: read it through SecretReference.fromName('${read.secretName}') (an ExternalSecret is rendered for the keys read), or point the reader at a Secret an operator generates (CloudNativePG <cluster>-app, RabbitMQ <cluster>-default-user)`,
     };
   }

@@ -18,7 +18,9 @@ const ROUTES = new Set(['Ingress', 'HTTPRoute', 'GRPCRoute']);
  * - production and staging: a NetworkPolicy opened wider, or removed while the pods it
  *   fences stay (a policy removed with all of its pods, like a smoke test's, is not flagged);
  * - production: replicas or HPA bounds lowered (to 0 named as such), an HPA removed, an
- *   Ingress or HTTPRoute removed or a host removed from one, a cpu or memory limit lowered or
+ *   Ingress or HTTPRoute removed or a host or path removed from one, traffic moved between
+ *   backends (a route's weights, a canary Ingress's weight), a rate limit loosened or removed
+ *   (ingress-nginx's annotations, Envoy Gateway's BackendTrafficPolicy), a cpu or memory limit lowered or
  *   newly set, a PodDisruptionBudget loosened or removed (unless its pods go too), a Service
  *   port removed or renumbered or its targetPort changed, a probe removed or loosened, a
  *   Secret or ConfigMap reference changed, added or dropped;
@@ -46,11 +48,19 @@ export function riskyChanges(changes: readonly ObjectChange[], before: ManifestT
       if (production && ROUTES.has(kind)) {
         const routes = routesOf(b);
         flag(`removed in production: ${routes.length ? routes.join(', ') : 'its routes'} no longer routed here`);
+        const canary = b.metadata?.annotations?.[CANARY_WEIGHT];
+        if (kind === 'Ingress' && canary !== undefined) { flag(`canary removed in production: its ${canary}% moves back to the live Service`); }
+      }
+      if (production && kind === 'BackendTrafficPolicy' && localLimits(b).size > 0) {
+        flag(`removed in production: the rate limits of ${targetsOf(b)} (${[...localLimits(b).values()].map(perMinute).join(', ')}) are lifted`);
       }
       if (production && kind === 'PodDisruptionBudget' && !allGone(b.spec?.selector, c.dir, before, after, true)) {
         flag('removed in production: voluntary disruptions (node drains, upgrades) are no longer limited');
       }
       continue;
+    }
+    if (c.change === 'added' && production && kind === 'Ingress' && a?.metadata?.annotations?.[CANARY_WEIGHT] !== undefined) {
+      movedWeights({ kind: 'Ingress', metadata: { annotations: { ...a.metadata.annotations, [CANARY_WEIGHT]: '0' } }, spec: a.spec }, a).forEach(flag);
     }
     if (c.change !== 'changed') { continue; }
     const changed = (prefix: string) => c.fields.filter(f => f.path === prefix || f.path.startsWith(`${prefix}.`) || f.path.startsWith(`${prefix}[`));
@@ -75,7 +85,14 @@ export function riskyChanges(changes: readonly ObjectChange[], before: ManifestT
     if (ROUTES.has(kind)) {
       const now = new Set(hostsOf(a));
       for (const h of hostsOf(b)) { if (!now.has(h)) { flag(`host ${h} removed in production: it is no longer routed here`); } }
+      const paths = new Set(routesOf(a));
+      for (const r of routesOf(b)) {
+        if (!paths.has(r) && now.has(r.split('/')[0]) && r.includes('/')) { flag(`path ${r} removed in production: it is no longer routed here`); }
+      }
+      movedWeights(b, a).forEach(flag);
+      looserIngressLimits(b, a).forEach(flag);
     }
+    if (kind === 'BackendTrafficPolicy') { looserLocalLimits(b, a).forEach(flag); }
     if (kind === 'PodDisruptionBudget') { looserBudget(b.spec ?? {}, a.spec ?? {}).forEach(flag); }
     if (kind === 'Service') { servicePorts(b.spec?.ports ?? [], a.spec?.ports ?? []).forEach(flag); }
     const [bPod, aPod] = [podSpecOf(b), podSpecOf(a)];
@@ -104,14 +121,111 @@ function allGone(selector: any, dir: string, before: ManifestTree, after: Manife
   });
 }
 
+const NGINX = 'nginx.ingress.kubernetes.io';
+const CANARY_WEIGHT = `${NGINX}/canary-weight`;
+
+/** Each path's backends and their share in percent, `host/path` → `service` → share (a route's weights, a canary Ingress's weight). */
+function shares(o: any): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  if (o?.kind === 'Ingress') {
+    const canary = o.metadata?.annotations?.[`${NGINX}/canary`] === 'true';
+    const weight = Number(o.metadata?.annotations?.[CANARY_WEIGHT] ?? 0);
+    for (const rule of o.spec?.rules ?? []) {
+      for (const p of rule.http?.paths ?? []) {
+        const at = `${rule.host ?? '(any host)'}${p.path ?? ''}${canary ? ' (canary)' : ''}`;
+        out.set(at, new Map([[p.backend?.service?.name, canary ? weight : 100]]));
+      }
+    }
+    return out;
+  }
+  for (const host of o?.spec?.hostnames ?? ['(any host)']) {
+    for (const rule of o?.spec?.rules ?? []) {
+      const refs: any[] = rule.backendRefs ?? [];
+      const total = refs.reduce((n, b) => n + (b.weight ?? 1), 0);
+      for (const m of rule.matches?.length ? rule.matches : [{}]) {
+        const at = `${host}${m.path?.value ?? '/'}`;
+        out.set(at, new Map(refs.map(b => [`${b.namespace ? `${b.namespace}/` : ''}${b.name}`, total ? Math.round(1000 * (b.weight ?? 1) / total) / 10 : 0])));
+      }
+    }
+  }
+  return out;
+}
+
+/** Traffic that moves between backends of a path that stays: a weight, a canary share, a backend swapped. */
+function movedWeights(b: any, a: any): string[] {
+  const [was, now] = [shares(b), shares(a)];
+  const out: string[] = [];
+  for (const [at, before] of was) {
+    const after = now.get(at);
+    if (!after) { continue; }
+    const services = [...new Set([...before.keys(), ...after.keys()])].sort();
+    const moved = services.filter(s => (before.get(s) ?? 0) !== (after.get(s) ?? 0));
+    if (moved.length) {
+      out.push(`traffic moved in production on ${at}: ${moved.map(s => `${s} ${before.get(s) ?? 0}% → ${after.get(s) ?? 0}%`).join(', ')}`);
+    }
+  }
+  return out;
+}
+
+/** ingress-nginx's per-IP limits that were raised or dropped. */
+function looserIngressLimits(b: any, a: any): string[] {
+  if (b?.kind !== 'Ingress') { return []; }
+  const out: string[] = [];
+  for (const [name, what] of [['limit-rpm', 'requests per minute per IP'], ['limit-connections', 'connections per IP'], ['limit-burst-multiplier', 'burst multiplier']] as const) {
+    const [x, y] = [b.metadata?.annotations?.[`${NGINX}/${name}`], a.metadata?.annotations?.[`${NGINX}/${name}`]];
+    if (x === undefined) { continue; }
+    if (y === undefined) { out.push(`rate limit loosened in production: ${name} ${x} removed (no limit of ${what})`); } else if (Number(y) > Number(x)) {
+      out.push(`rate limit loosened in production: ${name} ${x} → ${y} (${what})`);
+    }
+  }
+  return out;
+}
+
+const PER_MINUTE: Readonly<Record<string, number>> = { Second: 60, Minute: 1, Hour: 1 / 60, Day: 1 / 1440, Week: 1 / 10080, Month: 1 / 43200, Year: 1 / 525600 };
+
+/** An Envoy Gateway local rate limit rule's requests per minute, by what it selects. */
+function localLimits(o: any): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of o?.spec?.rateLimit?.local?.rules ?? []) {
+    const factor = PER_MINUTE[r.limit?.unit];
+    if (factor === undefined || typeof r.limit?.requests !== 'number') { continue; }
+    out.set(JSON.stringify(r.clientSelectors ?? []), r.limit.requests * factor);
+  }
+  return out;
+}
+
+const perMinute = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(2)}/min`;
+const targetsOf = (o: any) => (o?.spec?.targetRefs ?? []).map((t: any) => `${t.kind} ${t.name}`).join(', ') || 'its targets';
+
+/** Envoy Gateway local rate limits raised or removed (compared per minute, rule by rule). */
+function looserLocalLimits(b: any, a: any): string[] {
+  const [was, now] = [localLimits(b), localLimits(a)];
+  const out: string[] = [];
+  for (const [selectors, x] of was) {
+    const y = now.get(selectors);
+    const who = JSON.parse(selectors).map((c: any) => c.sourceCIDR ? `${c.sourceCIDR.type === 'Distinct' ? 'each client of ' : ''}${c.sourceCIDR.value}` : JSON.stringify(c)).join(' and ') || 'every request';
+    if (y === undefined) {
+      out.push(`rate limit loosened in production: ${perMinute(x)} for ${who} on ${targetsOf(b)} removed`);
+    } else if (y > x) {
+      out.push(`rate limit loosened in production: ${perMinute(x)} → ${perMinute(y)} for ${who} on ${targetsOf(a)}`);
+    }
+  }
+  return out;
+}
+
 /** The hosts an Ingress (`spec.rules[].host`) or Gateway API route (`spec.hostnames`) serves. */
 function hostsOf(o: any): string[] {
   const hosts: unknown[] = o?.kind === 'Ingress' ? (o.spec?.rules ?? []).map((r: any) => r.host) : o?.spec?.hostnames ?? [];
   return [...new Set(hosts.filter((h): h is string => typeof h === 'string'))];
 }
 
-/** What a removed route served: an Ingress's host and path pairs (`shop.example/api`), a route's hostnames. */
+/** What a route served: an Ingress's host and path pairs (`shop.example/api`), an HTTPRoute's hostnames with its paths. */
 function routesOf(o: any): string[] {
+  if (o?.kind === 'HTTPRoute') {
+    const paths: string[] = (o.spec?.rules ?? []).flatMap((r: any) => (r.matches?.length ? r.matches : [{}]).map((m: any) => m.path?.value ?? '/'));
+    if (paths.length === 0) { return hostsOf(o); }
+    return [...new Set<string>(hostsOf(o).flatMap(h => [...new Set(paths)].map(p => `${h}${p}`)))];
+  }
   if (o?.kind !== 'Ingress') { return hostsOf(o); }
   const routes = (o.spec?.rules ?? []).flatMap((r: any) => (r.http?.paths?.length ? r.http.paths : [{}]).map((p: any) => `${r.host ?? '(any host)'}${p.path ?? ''}`));
   return [...new Set<string>(routes)];

@@ -39,6 +39,17 @@ export function secretReads(o: any): SecretRead[] {
       }
     }
   }
+  if (o.kind === 'Gateway' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('gateway.networking.k8s.io/')) {
+    // A listener's certificate, read by the Gateway's implementation (same-namespace refs only;
+    // another namespace's needs a ReferenceGrant there).
+    for (const listener of o.spec?.listeners ?? []) {
+      for (const ref of listener.tls?.certificateRefs ?? []) {
+        if ((ref.kind ?? 'Secret') === 'Secret' && (ref.group ?? '') === '' && !ref.namespace) {
+          reads.push({ secretName: ref.name, keys: TLS_KEYS, where: `listener ${listener.name} certificate`, via: 'controller' });
+        }
+      }
+    }
+  }
   reads.push(...operatorReads(o));
   return reads;
 }

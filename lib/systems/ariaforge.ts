@@ -8,9 +8,10 @@ import { PostgresCluster } from '../datastores/postgres-cluster';
 import { RedisReplication } from '../datastores/redis-replication';
 import { Environment, PerEnvironment } from '../environments/environment';
 import { imageOf, releaseOf } from '../environments/releases';
-import { WebIngress } from '../ingress/web-ingress';
 import { AlertRouting } from '../monitoring/alert-routing';
 import { EndpointProbes } from '../monitoring/endpoint-probes';
+import { EdgeRoute } from '../edge/edge-route';
+import { ResponseHeaders } from '../ingress/response-headers';
 import { connect, PRIVATE_RANGES } from '../network/network-policy';
 import { Microservice } from '../workload/microservice';
 
@@ -22,6 +23,8 @@ import { Microservice } from '../workload/microservice';
 export const ARIAFORGE = {
   system: 'ariaforge',
   hosts: { api: 'api.ariaforge.com', app: 'ariaforge.com' },
+  /** Strict-Transport-Security of document 002 (nginx/ssl.conf). */
+  hsts: 'max-age=31536000; includeSubDomains',
   backendBounds: { dev: [1, 2], staging: [2, 4], production: [3, 10] } as PerEnvironment<[number, number]>,
   frontendBounds: { dev: [1, 2], staging: [2, 3], production: [2, 6] } as PerEnvironment<[number, number]>,
   postgresInstances: { dev: 1, staging: 2, production: 3 } as PerEnvironment<number>,
@@ -35,6 +38,13 @@ export function ariaforge(scope: Construct, env: Environment): SystemChart {
   const chart = new SystemChart(scope, { environment: env, system: ARIAFORGE.system });
   const system = ARIAFORGE.system;
   const secrets = SecretReference.fromName('ariaforge-secrets');
+  // The document's headers (its nginx ssl.conf and FastAPI middleware): HSTS for one year with
+  // includeSubDomains, no preload and no Content-Security-Policy.
+  new ResponseHeaders(chart, 'security-headers', {
+    name: 'security-headers',
+    strictTransportSecurity: ARIAFORGE.hsts,
+    contentSecurityPolicy: false,
+  });
 
   // pgvector is in CloudNativePG's standard images; the release file pins one (with its digest).
   const postgres = new PostgresCluster(chart, 'postgres', {
@@ -127,8 +137,9 @@ export function ariaforge(scope: Construct, env: Environment): SystemChart {
     metrics: false,
   });
 
-  // One Ingress for both hosts with one certificate, as the document's ariaforge-ingress.
-  new WebIngress(chart, 'ingress', {
+  // One route for both hosts, as the document's ariaforge-ingress (one certificate on
+  // ingress-nginx; one HTTPRoute per host on the Gateway API).
+  new EdgeRoute(chart, 'ingress', {
     name: 'ariaforge',
     routes: [
       { host: env.host(ARIAFORGE.hosts.api), backend },

@@ -12,7 +12,8 @@ import { namespacedMeta } from '../core/metadata';
 import { DisruptionSpec } from '../disruption/disruption-budget';
 import { Environment } from '../environments/environment';
 import { syncWaveAnnotation, SyncWave } from '../gitops/sync-waves';
-import { IHttpBackend, IngressOptions, WebIngress } from '../ingress/web-ingress';
+import { EdgeRoute } from '../edge/edge-route';
+import { IHttpBackend, IngressOptions } from '../ingress/web-ingress';
 import { Monitor, ScrapeSpec } from '../monitoring/service-monitor';
 import { ExternalEgressSpec, INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/network-policy';
 import { imageVersion } from '../core/image';
@@ -21,10 +22,10 @@ import { availabilityFor, DeploymentWorkload } from './deployment-workload';
 import { checkNameIsFree, recordDefinition } from '../core/unique-name';
 import { GKE_METADATA_EGRESS, WorkloadIdentity } from '../config/workload-identity';
 
-/** One Ingress in front of a Microservice. */
+/** One way in from the Internet: an Ingress or HTTPRoutes, as the environment's edge renders it (EdgeRoute). */
 export interface MicroserviceIngressSpec extends IngressOptions {
   /**
-   * Ingress name.
+   * Ingress (and HTTPRoute) name.
    * @default - the service name
    */
   readonly name?: string;
@@ -79,7 +80,8 @@ export interface MicroserviceProps extends Omit<ContainerSpecProps, 'image'> {
    */
   readonly sessionAffinityTimeoutSeconds?: number;
   /**
-   * Ingresses.
+   * Ways in from the Internet, each rendered for the environment's edge: an ingress-nginx
+   * Ingress, Gateway API HTTPRoutes, or both (lib/edge/edge-route.ts).
    * @default - not exposed outside the cluster
    */
   readonly ingresses?: MicroserviceIngressSpec[];
@@ -125,7 +127,8 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
   public readonly smokeTest?: SmokeTest;
   /** With blue/green and a warm idle color, the PostSync test of the idle color (the candidate). */
   public readonly candidateTest?: SmokeTest;
-  public readonly ingresses: WebIngress[] = [];
+  /** The routes from the Internet, with the preview host's (each an Ingress, HTTPRoutes, or both). */
+  public readonly ingresses: EdgeRoute[] = [];
   public readonly monitor?: Monitor;
   public readonly serviceName: string;
   public readonly httpServicePort: number;
@@ -133,6 +136,7 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
   public readonly blueGreen?: BlueGreenSpec;
   public readonly ports: readonly PortSpec[];
   private ingressControllerAdmitted = false;
+  private gatewayDataPlaneAdmitted = false;
 
   constructor(scope: Construct, name: string, props: MicroserviceProps) {
     checkNameIsFree(scope, name, 'service');
@@ -335,7 +339,7 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
     }
     if (bg?.previewHost) {
       const first = props.ingresses?.[0] ?? { host: bg.previewHost };
-      this.ingresses.push(new WebIngress(this, 'preview-ingress', {
+      this.ingresses.push(new EdgeRoute(this, 'preview-ingress', {
         ...first,
         name: `${name}-preview`,
         tlsSecretName: undefined,
@@ -344,17 +348,27 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
     }
   }
 
-  /** Adds an Ingress routing `spec.host` (and paths) to this service. */
-  public addIngress(spec: MicroserviceIngressSpec): WebIngress {
+  /** Adds a route from the Internet to this service for `spec.host` (and paths), as the environment's edge renders it. */
+  public addIngress(spec: MicroserviceIngressSpec): EdgeRoute {
     const env = Environment.of(this);
     const ingressName = spec.name ?? this.name;
-    const ingress = new WebIngress(this, `ingress-${ingressName}`, {
+    const ingress = new EdgeRoute(this, `ingress-${ingressName}`, {
       ...spec,
       name: ingressName,
       routes: (spec.paths ?? ['/']).map(path => ({ host: env.host(spec.host), path, backend: this })),
     });
     this.ingresses.push(ingress);
     return ingress;
+  }
+
+  /** Admits the Gateway's proxies (their namespace and labels, from settings) to the HTTP port (called by WebRoute). */
+  public allowFromGatewayDataPlane(): void {
+    if (this.gatewayDataPlaneAdmitted) {
+      return;
+    }
+    this.gatewayDataPlaneAdmitted = true;
+    const dataPlane = Environment.of(this).settings.gateway.dataPlane;
+    this.networkPolicy.allowFromNamespace(dataPlane.namespace, [this.networkPorts.http], 'Gateway data plane', { ...dataPlane.podLabels });
   }
 
   /** Admits the ingress controller's pods to the HTTP port (called by WebIngress). */
@@ -372,11 +386,13 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
 /** Marks a blue/green service's per-color Service (value: the color); it is never scraped or routed to. */
 export const COLOR_SERVICE_LABEL = 'fleet.dev/color-service';
 
-/** The preview Service of a blue/green Microservice as an Ingress backend. */
+/** The preview Service of a blue/green Microservice as an Ingress or HTTPRoute backend. */
 function previewBackend(ms: Microservice): IHttpBackend {
   return {
     serviceName: `${ms.name}-preview`,
     httpServicePort: ms.httpServicePort,
+    namespaceName: ms.namespaceName,
     allowFromIngressController: () => ms.allowFromIngressController(),
+    allowFromGatewayDataPlane: () => ms.allowFromGatewayDataPlane(),
   };
 }

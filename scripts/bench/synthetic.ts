@@ -24,7 +24,8 @@ import { Microservice } from '../../lib/workload/microservice';
 
 function ourFleet(n: number): App {
   const app = new App({ outdir: '/dev/null' });
-  const chart = new SystemChart(app, { environment: new Environment(ENVIRONMENTS.production), system: 'bench' });
+  // On ingress-nginx, so the objects (an Ingress per service) stay those of the recorded benchmarks.
+  const chart = new SystemChart(app, { environment: new Environment({ ...ENVIRONMENTS.production, edge: 'ingress-nginx' }), system: 'bench' });
   let previous: Microservice | undefined;
   for (let i = 0; i < n; i++) {
     const svc = new Microservice(chart, `svc-${i}`, {
@@ -116,7 +117,7 @@ export function run(args: string[]): void {
     }
   } else if (way === 'ours+synth') {
     const files = renderApp(ourFleet(n));
-    checkManifests(files.filter(f => f.object).map(f => ({ file: f.path, env: 'production', object: f.object })));
+    checkManifests(files.filter(f => f.object).map(f => ({ file: f.path, env: 'production', object: f.object })), { edges: { production: { edge: 'ingress-nginx', ingressClassName: 'nginx' } } });
     count = files.filter(f => f.object).length;
   } else if (way === 'cdk8s-plus') {
     const chart = new Chart(new App({ outdir: '/dev/null' }), 'bench', { disableResourceNameHashes: true });

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { ReleaseManifest, RELEASES_CONTEXT } from '../../lib/environments/releases';
-import { buildFleet } from '../../lib/fleet';
+import { Edge, EnvironmentName } from '../../lib/environments/environment';
+import { buildFleet, EDGES_CONTEXT } from '../../lib/fleet';
 import { renderApp } from '../../lib/render/manifest-writer';
 import { HEALTH_CHECKS } from '../../lib/gitops/health-checks';
 import { promoted } from '../promote';
@@ -18,6 +19,11 @@ interface RenderJob {
   readonly promote?: Array<string | { readonly target: string; readonly serving?: number }>;
   /** `<env>/<system>` to write. */
   readonly folder: string;
+  /**
+   * Environments rendered for another edge than settings.ts gives, e.g. `{ production: 'ingress-nginx' }`.
+   * @default - the settings' edges
+   */
+  readonly edges?: Partial<Record<EnvironmentName, Edge>>;
   /** Folder to write its manifests into (flat, like dist/<env>/<system>/). */
   readonly outdir: string;
 }
@@ -42,6 +48,7 @@ export function run(args: string[]): void {
     }
     const app = new App({ outdir: '/dev/null' });
     app.node.setContext(RELEASES_CONTEXT, releases);
+    if (job.edges) { app.node.setContext(EDGES_CONTEXT, job.edges); }
     const files = renderApp(buildFleet(app)).filter(f => f.object && path.dirname(f.path) === job.folder);
     fs.rmSync(job.outdir, { recursive: true, force: true });
     fs.mkdirSync(job.outdir, { recursive: true });

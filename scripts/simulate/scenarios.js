@@ -50,7 +50,7 @@ const healthLuaFile = tmp => path.join(tmp, 'argocd-health-lua.json');
 
 /** Renders production/songnodes (or a step's `folder`) at each release state, in one process; returns the folders. */
 function render(tmp, steps) {
-  const jobs = steps.map((s, i) => ({ releases: s.releases, promote: s.promote, folder: s.folder ?? FOLDER, outdir: path.join(tmp, `render-${i}-${s.name}`) }));
+  const jobs = steps.map((s, i) => ({ releases: s.releases, promote: s.promote, folder: s.folder ?? FOLDER, edges: s.edges, outdir: path.join(tmp, `render-${i}-${s.name}`) }));
   const file = path.join(tmp, `render-jobs-${Date.now()}.json`);
   fs.writeFileSync(file, JSON.stringify(jobs));
   const out = execFileSync(process.execPath, [path.join(root, 'scripts', 'run-app.js'), 'scripts/simulate/render.ts', file, healthLuaFile(tmp)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -94,6 +94,87 @@ function resource(result, kind, name) {
   return result.resources.find(r => r.kind === kind && r.name === name);
 }
 
+/** The rendered folder of the environment's Gateway (platform-config). */
+const EDGE_FOLDER = 'production/platform-config';
+/** The Gateway API objects of the platform's folder: the simulation installs the Gateway the routes attach to. */
+const EDGE_KINDS = new Set(['GatewayClass', 'Gateway']);
+const isEdgeFile = f => f.rel.startsWith(`dist/${EDGE_FOLDER}/`) && f.objects.every(o => EDGE_KINDS.has(o.kind));
+
+/** Applies the GatewayClass and the Gateway (into its namespace); the stand-in plays Envoy Gateway's status. */
+async function installGateway(sim, dir) {
+  const files = fs.readdirSync(dir).filter(n => /^(gatewayclass|gateway)-.*\.yaml$/.test(n)).map(n => path.join(dir, n));
+  const gateway = files.map(f => fs.readFileSync(f, 'utf8')).find(t => /^kind: Gateway$/m.test(t));
+  const namespace = /^  namespace: (\S+)$/m.exec(gateway)[1];
+  await sim.kubectl(['create', 'namespace', namespace]);
+  await sim.kubectl(['apply', '--server-side', ...files.flatMap(f => ['-f', f])]);
+}
+
+/**
+ * What is wrong with `service`'s HTTPRoute for a canary of `weight` percent (0: no canary):
+ * its backendRefs must be the live Service at 100 - weight and the preview at weight (the live
+ * Service alone at 0), and the Gateway's implementation (the stand-in) must have accepted the
+ * route and resolved its backends for its current generation — what Argo CD's HTTPRoute check
+ * requires. Undefined when all holds.
+ */
+async function canaryRouteProblem(sim, namespace, service, weight) {
+  const route = JSON.parse((await sim.kubectl(['get', 'httproute', '-n', namespace, service, '-o', 'json'])).out || 'null');
+  if (!route) { return `no HTTPRoute ${service}`; }
+  // The API server defaults a backendRef's weight to 1: a single one takes everything.
+  const refs = JSON.stringify(route.spec.rules[0].backendRefs.map(b => [b.name, b.weight ?? 1]));
+  const want = JSON.stringify(weight > 0 ? [[service, 100 - weight], [`${service}-preview`, weight]] : [[service, 1]]);
+  if (refs !== want) { return `HTTPRoute ${service} sends ${refs}, not ${want}`; }
+  // The status is written asynchronously: give the implementation a moment.
+  for (let i = 0; i < 20; i++) {
+    const live = JSON.parse((await sim.kubectl(['get', 'httproute', '-n', namespace, service, '-o', 'json'])).out);
+    const conditions = live.status?.parents?.[0]?.conditions ?? [];
+    const ok = ['Accepted', 'ResolvedRefs'].every(t => conditions.some(c => c.type === t && c.status === 'True' && c.observedGeneration === live.metadata.generation));
+    if (ok) { return undefined; }
+    if (i === 19) { return `HTTPRoute ${service} generation ${live.metadata.generation} not accepted: ${JSON.stringify(conditions.map(c => [c.type, c.status, c.reason, c.observedGeneration]))}`; }
+    await new Promise(r => setTimeout(r, 250));
+  }
+  return undefined;
+}
+
+/**
+ * The release states of scenario i, rendered with the others: production for the ingress-nginx
+ * edge, from the state f ends in (`canary50` promoted: `service` live on green, no canary),
+ * with a 25% canary of `service`, then its promote.
+ */
+function nginxCanarySteps(canary50, service, target) {
+  const canary = JSON.parse(JSON.stringify(canary50));
+  const entry = canary.production[SYSTEM][service];
+  entry.active = entry.active === 'blue' ? 'green' : 'blue'; // f's promote
+  entry.canaryWeight = 25;
+  const edges = { production: 'ingress-nginx' };
+  return [
+    { name: 'nginx-canary-25', releases: canary, edges },
+    { name: 'nginx-canary-promote', releases: canary, edges, promote: [target(service)] },
+  ];
+}
+
+/**
+ * Scenario i: the canary on the ingress-nginx edge (`on`: the 25% canary, `off`: its promote,
+ * both rendered for that edge): the canary Ingress carries the weight and goes with the
+ * promote, and the switch to that edge removes the HTTPRoutes (the next sync, on the Gateway
+ * API again, the Ingresses).
+ */
+async function nginxCanary({ sim, on, off, service, syncStep, record, check }) {
+  const canaryIngresses = async () => JSON.parse((await sim.kubectl(['get', 'ingress', '-n', NAMESPACE, '-o', 'json'])).out).items
+    .filter(i => i.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'] === 'true');
+  const i1 = await syncStep(undefined, { dir: on.dir });
+  record('i canary on ingress-nginx', 'canary 25%', i1.figures);
+  check('i', i1.result.phase === 'Succeeded', `sync ${i1.result.phase}: ${i1.result.message}`);
+  const ing = (await canaryIngresses()).find(x => x.spec.rules[0].http.paths[0].backend.service.name === `${service}-preview`);
+  check('i', ing?.metadata.annotations['nginx.ingress.kubernetes.io/canary-weight'] === '25', `no canary Ingress at 25% to ${service}-preview (${ing?.metadata.name})`);
+  const routes = JSON.parse((await sim.kubectl(['get', 'httproute', '-n', NAMESPACE, '-o', 'json'])).out).items.map(r => r.metadata.name);
+  check('i', routes.length === 0, `HTTPRoutes left on the ingress-nginx edge: ${routes.join(', ')}`);
+  const i2 = await syncStep(undefined, { dir: off.dir });
+  record('i canary on ingress-nginx', 'promote', i2.figures);
+  const left = (await canaryIngresses()).map(x => x.metadata.name);
+  check('i', left.length === 0, `a canary Ingress is left after the promote: ${left.join(', ')}`);
+  check('i', (off.releases.production[SYSTEM][service].canaryWeight ?? 0) === 0, 'promote kept the canary weight');
+}
+
 async function main() {
   const started = Date.now();
   const bin = execFileSync(path.join(root, 'tools', 'build.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
@@ -124,6 +205,9 @@ async function main() {
     { name: 'broken-release', releases: broken },
     { name: 'broken-install', releases: broken },
     ...secondSteps(base, target),
+    // The environment's Gateway (platform-config), which the routes attach to.
+    { name: 'edge', releases: base, folder: EDGE_FOLDER },
+    ...nginxCanarySteps(canary(50), services[0], target),
   ];
   const renderStarted = Date.now();
   const rendered = Object.fromEntries(render(tmp, steps).map((r, i) => [steps[i].name, r]));
@@ -136,15 +220,16 @@ async function main() {
   try {
     // The CRDs the system uses, as verify installs them.
     const crdDir = path.resolve(root, process.env.FLEET_CRDS || '../shared/crds');
-    const crds = crdsFor(crdDir, readEnvironment('production').filter(f => [FOLDER, SECOND.folder].some(d => f.rel.startsWith(`dist/${d}/`))));
+    const crds = crdsFor(crdDir, readEnvironment('production').filter(f => [FOLDER, SECOND.folder].some(d => f.rel.startsWith(`dist/${d}/`)) || isEdgeFile(f)));
     await sim.kubectl(['apply', '--server-side', ...[...crds.values()].flatMap(f => ['-f', f])]);
     await sim.kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...[...crds.keys()].map(n => `crd/${n}`)]);
+    await installGateway(sim, rendered.edge.dir);
 
     const live = services;
     /** One sync of a rendered state, with the live Services watched throughout. */
-    const syncStep = async (name, { to, timeoutSeconds = 90, system = SYSTEM, namespace = NAMESPACE, watched = live } = {}) => {
+    const syncStep = async (name, { to, timeoutSeconds = 90, system = SYSTEM, namespace = NAMESPACE, watched = live, dir = rendered[name]?.dir } = {}) => {
       const watch = sim.watchEndpoints({ namespace, services: watched, intervalMs: 200 });
-      const result = await sim.sync({ dir: rendered[name].dir, namespace, name: system, prune: true, timeoutSeconds, waveDelaySeconds: 0, settleSeconds: 20, healthLua: healthLuaFile(tmp) });
+      const result = await sim.sync({ dir, namespace, name: system, prune: true, timeoutSeconds, waveDelaySeconds: 0, settleSeconds: 20, healthLua: healthLuaFile(tmp) });
       await new Promise(r => setTimeout(r, 1000)); // one more second of samples after the sync
       const samples = await watch.stop();
       return { result, samples, figures: measure(result, samples, watched, to) };
@@ -221,22 +306,26 @@ async function main() {
       }
     }
 
-    // f. Canary 5 → 25 → 50 → promote: the canary ends with the promote.
+    // f. Canary 5 → 25 → 50 → promote on the Gateway API: the canary is the route's weights; it ends with the promote.
     if (want('f')) {
       const svc = services[0];
       for (const w of [5, 25, 50]) {
         const f = await syncStep(`canary-${w}`);
         record('f canary', `canary ${w}%`, f.figures);
-        const ing = JSON.parse((await sim.kubectl(['get', 'ingress', '-n', NAMESPACE, '-o', 'json'])).out).items
-          .find(i => i.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'] === 'true');
-        check('f', ing?.metadata.annotations['nginx.ingress.kubernetes.io/canary-weight'] === String(w), `no canary Ingress at ${w}% (${ing?.metadata.name})`);
+        const problem = await canaryRouteProblem(sim, NAMESPACE, svc, w);
+        check('f', !problem, `canary ${w}%: ${problem}`);
       }
       const p = await syncStep('canary-promote', { to: undefined });
       record('f canary', 'promote', p.figures);
-      const left = JSON.parse((await sim.kubectl(['get', 'ingress', '-n', NAMESPACE, '-o', 'json'])).out).items
-        .filter(i => i.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'] === 'true').map(i => i.metadata.name);
-      check('f', left.length === 0, `a canary Ingress is left after the promote: ${left.join(', ')} (its share would go to the retired color)`);
+      const left = await canaryRouteProblem(sim, NAMESPACE, svc, 0);
+      check('f', !left, `after the promote: ${left} (its share would go to the retired color)`);
       check('f', (rendered['canary-promote'].releases.production[SYSTEM][svc].canaryWeight ?? 0) === 0, 'promote kept the canary weight');
+    }
+
+    // i. The same canary on the ingress-nginx edge (production rendered for it: one settings
+    // change), then back to the Gateway API by the next scenario's sync.
+    if (want('i')) {
+      await nginxCanary({ sim, on: rendered['nginx-canary-25'], off: rendered['nginx-canary-promote'], service: services[0], syncStep, record, check });
     }
 
     // g. The idle color scaled down, a promote to it refused, then warmed again.

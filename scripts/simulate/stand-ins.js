@@ -18,6 +18,18 @@
 //   serves an Ingress on in status.loadBalancer, and until it does Argo CD holds the Ingress
 //   Progressing (so no later sync wave starts). Nothing here serves traffic; it publishes the
 //   documentation address 192.0.2.10 for every Ingress of a known class.
+// - the Gateway implementation's status writer (Envoy Gateway's role): a GatewayClass of its
+//   controller is Accepted; each Gateway of such a class gets the address above and, per
+//   listener, Accepted/Programmed/ResolvedRefs and its count of attached routes; each HTTPRoute
+//   gets, per parentRef, Accepted (the Gateway and listener exist, the listener's hostname
+//   matches one of the route's, its allowedRoutes admit the route's namespace) and ResolvedRefs
+//   (every backend Service exists; another namespace's only with a ReferenceGrant there), each
+//   condition with the route's generation as observedGeneration. That is what Argo CD's own
+//   checks of these kinds read (resource_customizations/gateway.networking.k8s.io in argo-cd:
+//   an HTTPRoute is Healthy once a parent reports on its current generation, Degraded when
+//   Accepted or ResolvedRefs is False). Those checks ship inside Argo CD, not in gitops-engine,
+//   which gitops-sync runs: there the Gateway API kinds count as Healthy, and the scenarios read
+//   these conditions themselves.
 //
 // The HPA stand-in is used only when the cluster runs without the real HPA controller
 // (startSimCluster's realAutoscaler: false); by default the real controller runs, fed by the
@@ -134,6 +146,111 @@ async function ingressStatusOnce(api) {
   }
 }
 
+/** GatewayClass controllers the simulation stands in for (Envoy Gateway's, lib/gateway/implementations.ts). */
+const GATEWAY_CONTROLLERS = new Set(['gateway.envoyproxy.io/gatewayclass-controller']);
+const GW = '/apis/gateway.networking.k8s.io/v1';
+
+const condition = (type, ok, reason, message, generation) => ({
+  type, status: ok ? 'True' : 'False', reason, message, observedGeneration: generation, lastTransitionTime: new Date().toISOString(),
+});
+/** Conditions equal but for their times: no status write (and no watch event) without a change. */
+const sameConditions = (a = [], b = []) => JSON.stringify(a.map(c => [c.type, c.status, c.reason, c.observedGeneration]))
+  === JSON.stringify(b.map(c => [c.type, c.status, c.reason, c.observedGeneration]));
+
+function hostMatches(listener, host) {
+  if (!listener) { return true; }
+  if (listener.startsWith('*.')) { return host.endsWith(listener.slice(1)); }
+  return listener === host;
+}
+
+function admits(listener, namespace, labels, gatewayNamespace) {
+  const allowed = listener.allowedRoutes || {};
+  if (allowed.kinds && !allowed.kinds.some(k => k.kind === 'HTTPRoute')) { return false; }
+  const from = allowed.namespaces?.from || 'Same';
+  if (from === 'All') { return true; }
+  if (from === 'Same') { return namespace === gatewayNamespace; }
+  const selector = allowed.namespaces.selector || {};
+  return Object.entries(selector.matchLabels || {}).every(([k, v]) => labels[k] === v)
+    && (selector.matchExpressions || []).every(e => (e.operator === 'In' ? (e.values || []).includes(labels[e.key])
+      : e.operator === 'NotIn' ? !(e.values || []).includes(labels[e.key]) : e.operator === 'Exists' ? labels[e.key] !== undefined : labels[e.key] === undefined));
+}
+
+async function gatewayStatusOnce(api) {
+  const classes = await api('GET', `${GW}/gatewayclasses`);
+  if (classes.status !== 200) { return; } // the Gateway API CRDs are not installed
+  const ours = new Set();
+  for (const gc of classes.body.items.filter(c => GATEWAY_CONTROLLERS.has(c.spec.controllerName))) {
+    ours.add(gc.metadata.name);
+    const conditions = [condition('Accepted', true, 'Accepted', 'simulated', gc.metadata.generation)];
+    if (!sameConditions(gc.status?.conditions, conditions)) {
+      await api('PUT', `${GW}/gatewayclasses/${gc.metadata.name}/status`, { ...gc, status: { conditions } });
+    }
+  }
+  const gateways = (await api('GET', `${GW}/gateways`)).body.items || [];
+  const routes = (await api('GET', `${GW}/httproutes`)).body.items || [];
+  const grants = (await api('GET', `${GW.replace('/v1', '/v1beta1')}/referencegrants`)).body.items || [];
+  const namespaces = new Map(((await api('GET', '/api/v1/namespaces')).body.items || []).map(n => [n.metadata.name, n.metadata.labels || {}]));
+  const managed = gateways.filter(g => ours.has(g.spec.gatewayClassName));
+  const attached = new Map(); // "<ns>/<gateway>/<listener>" -> routes attached
+  for (const route of routes) {
+    const ns = route.metadata.namespace;
+    const generation = route.metadata.generation;
+    const parents = [];
+    for (const ref of route.spec.parentRefs || []) {
+      const gwNamespace = ref.namespace || ns;
+      const gateway = managed.find(g => g.metadata.namespace === gwNamespace && g.metadata.name === ref.name);
+      if (!gateway) { continue; } // not a Gateway of ours: another implementation would answer
+      const listeners = (gateway.spec.listeners || []).filter(l => !ref.sectionName || l.name === ref.sectionName);
+      const hostnames = route.spec.hostnames || [];
+      const matching = listeners.filter(l => hostnames.length === 0 || hostnames.some(h => hostMatches(l.hostname, h)));
+      const admitting = matching.filter(l => admits(l, ns, namespaces.get(ns) || {}, gwNamespace));
+      const accepted = listeners.length === 0 ? [false, 'NoMatchingParent', `no listener ${ref.sectionName}`]
+        : matching.length === 0 ? [false, 'NoMatchingListenerHostname', 'no listener hostname matches the route\'s']
+          : admitting.length === 0 ? [false, 'NotAllowedByListeners', `no listener admits routes of namespace ${ns}`]
+            : [true, 'Accepted', 'simulated'];
+      for (const l of admitting) { const k = `${gwNamespace}/${gateway.metadata.name}/${l.name}`; attached.set(k, (attached.get(k) || 0) + 1); }
+      const missing = [];
+      for (const rule of route.spec.rules || []) {
+        for (const b of rule.backendRefs || []) {
+          if ((b.group || '') !== '' || (b.kind || 'Service') !== 'Service') { continue; }
+          const bns = b.namespace || ns;
+          const granted = bns === ns || grants.some(g => g.metadata.namespace === bns
+            && (g.spec.from || []).some(f => f.kind === 'HTTPRoute' && f.namespace === ns)
+            && (g.spec.to || []).some(t => t.kind === 'Service' && (!t.name || t.name === b.name)));
+          const svc = granted ? await api('GET', `/api/v1/namespaces/${bns}/services/${b.name}`) : { status: 403 };
+          if (svc.status !== 200) { missing.push(`${bns}/${b.name}${granted ? '' : ' (no ReferenceGrant)'}`); }
+        }
+      }
+      parents.push({
+        parentRef: ref,
+        controllerName: [...GATEWAY_CONTROLLERS][0],
+        conditions: [
+          condition('Accepted', accepted[0], accepted[1], accepted[2], generation),
+          condition('ResolvedRefs', missing.length === 0, missing.length ? 'BackendNotFound' : 'ResolvedRefs', missing.length ? `missing: ${missing.join(', ')}` : 'simulated', generation),
+        ],
+      });
+    }
+    if (parents.length === 0) { continue; }
+    const old = route.status?.parents || [];
+    if (old.length === parents.length && parents.every((p, i) => sameConditions(old[i].conditions, p.conditions))) { continue; }
+    await api('PUT', `${GW}/namespaces/${ns}/httproutes/${route.metadata.name}/status`, { ...route, status: { parents } });
+  }
+  for (const gateway of managed) {
+    const generation = gateway.metadata.generation;
+    const conditions = [condition('Accepted', true, 'Accepted', 'simulated', generation), condition('Programmed', true, 'Programmed', 'simulated', generation)];
+    const listeners = (gateway.spec.listeners || []).map(l => ({
+      name: l.name,
+      supportedKinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }],
+      attachedRoutes: attached.get(`${gateway.metadata.namespace}/${gateway.metadata.name}/${l.name}`) || 0,
+      conditions: ['Accepted', 'Programmed', 'ResolvedRefs'].map(t => condition(t, true, t, 'simulated', generation)),
+    }));
+    const old = gateway.status || {};
+    if (sameConditions(old.conditions, conditions) && JSON.stringify((old.listeners || []).map(l => [l.name, l.attachedRoutes])) === JSON.stringify(listeners.map(l => [l.name, l.attachedRoutes]))) { continue; }
+    await api('PUT', `${GW}/namespaces/${gateway.metadata.namespace}/gateways/${gateway.metadata.name}/status`,
+      { ...gateway, status: { addresses: [{ type: 'IPAddress', value: INGRESS_ADDRESS }], conditions, listeners } });
+  }
+}
+
 /** Starts the loops; returns { stop() }. Errors are kept in `errors` (last 20), never thrown. */
 function startStandIns(api, { intervalMs = 250, hpa = true } = {}) {
   let stopped = false;
@@ -145,7 +262,7 @@ function startStandIns(api, { intervalMs = 250, hpa = true } = {}) {
       await new Promise(r => setTimeout(r, Math.max(0, intervalMs - (Date.now() - t))));
     }
   };
-  const done = Promise.all([loop('provisioner', provisionOnce), loop('ingress', ingressStatusOnce), ...(hpa ? [loop('hpa', autoscaleOnce)] : [])]);
+  const done = Promise.all([loop('provisioner', provisionOnce), loop('ingress', ingressStatusOnce), loop('gateway', gatewayStatusOnce), ...(hpa ? [loop('hpa', autoscaleOnce)] : [])]);
   return { errors, async stop() { stopped = true; await done; } };
 }
 
