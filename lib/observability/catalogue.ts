@@ -70,6 +70,45 @@ export const POSTGRES_EXPORTER_METRICS: readonly CustomMetric[] = [
   },
 ];
 
+/**
+ * CloudNativePG's instance exporter (its default-monitoring queries). Each instance is its
+ * own server — the primary and each standby count their own backends and block reads — so
+ * readings sum over the pods; a database's size is the same on every instance (max).
+ */
+export const CNPG_METRICS: readonly CustomMetric[] = [
+  { name: 'cnpg_collector_up', type: 'gauge', aggregate: 'min', group: 'database-activity', help: 'Whether every instance\'s exporter reached PostgreSQL (1) or one did not (0).' },
+  { name: 'cnpg_backends_total', type: 'gauge', aggregate: 'sum', labels: ['state'], group: 'database', help: 'Backends (connections) open on all instances, by state.' },
+  { name: 'cnpg_pg_stat_database_xact_commit', type: 'counter', aggregate: 'sum', labels: ['datname'], group: 'database-activity', help: 'Transactions committed per second, by database.' },
+  { name: 'cnpg_pg_stat_database_deadlocks', type: 'counter', aggregate: 'sum', labels: ['datname'], group: 'database-activity', help: 'Deadlocks detected per second, by database.' },
+  { name: 'cnpg_pg_replication_lag', type: 'gauge', aggregate: 'max', unit: 'seconds', group: 'database-activity', help: 'Replication lag of the furthest standby.' },
+  { name: 'cnpg_pg_database_size_bytes', type: 'gauge', aggregate: 'max', unit: 'bytes', labels: ['datname'], group: 'database-activity', help: 'Size of each database.' },
+  { name: 'cnpg_pg_stat_database_blks_hit', type: 'counter', aggregate: 'sum', labels: ['datname'], help: 'Blocks found in the buffer cache.' },
+  { name: 'cnpg_pg_stat_database_blks_read', type: 'counter', aggregate: 'sum', labels: ['datname'], help: 'Blocks read from disk.' },
+  {
+    type: 'ratio', title: 'PostgreSQL buffer cache hit ratio', group: 'database',
+    help: 'Share of block reads served from shared buffers instead of disk, over every instance.',
+    numerator: 'cnpg_pg_stat_database_blks_hit', denominator: ['cnpg_pg_stat_database_blks_hit', 'cnpg_pg_stat_database_blks_read'],
+  },
+];
+
+/**
+ * redis_exporter beside every Redis server of a replication (the Redis operator's sidecar):
+ * each pod is its own server, holding a copy of the data (memory: max) and serving its own
+ * clients and lookups (sum).
+ */
+export const REDIS_REPLICATION_METRICS: readonly CustomMetric[] = [
+  { name: 'redis_up', type: 'gauge', aggregate: 'min', group: 'cache-activity', help: 'Whether every exporter reached its Redis (1) or one did not (0).' },
+  { name: 'redis_connected_clients', type: 'gauge', aggregate: 'sum', group: 'cache-activity', help: 'Client connections open, over every server.' },
+  { name: 'redis_memory_used_bytes', type: 'gauge', aggregate: 'max', unit: 'bytes', group: 'cache', help: 'Memory the fullest server uses for its data.' },
+  { name: 'redis_commands_processed_total', type: 'counter', aggregate: 'sum', group: 'cache-activity', help: 'Commands processed per second, over every server.' },
+  { name: 'redis_keyspace_hits_total', type: 'counter', aggregate: 'sum', help: 'Key lookups that found the key.' },
+  { name: 'redis_keyspace_misses_total', type: 'counter', aggregate: 'sum', help: 'Key lookups that missed.' },
+  {
+    type: 'ratio', title: 'Redis cache hit ratio', group: 'cache', help: 'Share of key lookups that found the key.',
+    numerator: 'redis_keyspace_hits_total', denominator: ['redis_keyspace_hits_total', 'redis_keyspace_misses_total'],
+  },
+];
+
 /** redis_exporter's default metrics; an exporter Deployment's replicas all read the same Redis. */
 export const REDIS_EXPORTER_METRICS: readonly CustomMetric[] = [
   { name: 'redis_up', type: 'gauge', aggregate: 'max', group: 'cache-activity', help: 'Whether the exporter reached Redis (1) or not (0).' },

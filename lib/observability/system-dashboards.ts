@@ -3,6 +3,7 @@ import { SystemChart } from '../chart';
 import { checkUnique } from '../core/checks';
 import { fail } from '../core/errors';
 import { WebIngress } from '../ingress/web-ingress';
+import { PodScrape } from '../monitoring/pod-monitor';
 import { Monitor } from '../monitoring/service-monitor';
 import { Microservice } from '../workload/microservice';
 import { Dashboard, PanelSpec, PanelThreshold, RowSpec } from './dashboard';
@@ -83,7 +84,8 @@ export interface ServiceModel {
 /** Reads the system's model from its constructs. */
 export function serviceModel(chart: SystemChart): ServiceModel {
   const all = chart.node.findAll();
-  const scraped = all.filter((c): c is Monitor => c instanceof Monitor)
+  // ServiceMonitors of our workloads, PodMonitors of the operators' pods.
+  const scraped = all.filter((c): c is Monitor | PodScrape => c instanceof Monitor || c instanceof PodScrape)
     .map(m => ({ workload: m.workload, namespace: m.namespace, jobs: m.jobs, custom: m.custom }));
   const services = all.filter((c): c is Microservice => c instanceof Microservice);
   const ingresses = all.filter((c): c is WebIngress => c instanceof WebIngress)

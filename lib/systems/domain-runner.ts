@@ -6,6 +6,8 @@ import { Environment, PerEnvironment } from '../environments/environment';
 import { imageOf, releaseOf } from '../environments/releases';
 import { AlertRules } from '../monitoring/alert-rules';
 import { connect, ExternalEgressSpec, PRIVATE_RANGES } from '../network/network-policy';
+import { httpServerMetrics } from '../observability/catalogue';
+import { SystemDashboards } from '../observability/system-dashboards';
 import { Microservice } from '../workload/microservice';
 import { containerCpuAbove, containerMemoryAbove, errorRatioAbove, latencyQuantileAbove } from './alert-expressions';
 
@@ -71,8 +73,13 @@ export function domainRunner(scope: Construct, env: Environment): SystemChart {
     },
     autoscaling: { minReplicas: min, maxReplicas: max, cpuUtilization: 70, memoryUtilization: 80 },
     ingresses: [{ host: DOMAIN_RUNNER.hosts.api, rateLimit: { requestsPerMinute: 120, connectionsPerIp: 20 } }],
-    metrics: { interval: '15s' },
+    metrics: { interval: '15s', custom: httpServerMetrics() },
     externalEgress: [llmEgress, dbEgress],
+    slo: {
+      availability: 0.999,
+      latency: { percentile: 0.99, thresholdSeconds: 5 },
+      basis: 'fleet default 99.9 % availability; latency from document 004\'s alert threshold (P99 latency > 5000 ms)',
+    },
   });
 
   const dashboard = new Microservice(chart, 'monitoring-dashboard', {
@@ -94,6 +101,8 @@ export function domainRunner(scope: Construct, env: Environment): SystemChart {
     }],
     metrics: false,
     externalEgress: [dbEgress],
+    // /metrics/stream holds server-sent-event connections for an hour: availability only.
+    slo: { availability: 0.999, basis: 'fleet default 99.9 % availability (document 004 gives no objective)' },
   });
   connect(dashboard, runner, ['http']);
 
@@ -127,6 +136,23 @@ export function domainRunner(scope: Construct, env: Environment): SystemChart {
           summary: 'Domain Runner memory above 85%',
           description: 'Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit.',
         },
+      ],
+    }],
+  });
+
+  // Document 004, "Key Metrics": service health, and the system's resources. Its LLM usage
+  // and database metrics have no names in the document and no exporter here: not drawn.
+  new SystemDashboards(chart, 'dashboards', {
+    dashboards: [{
+      id: 'monitoring', title: 'Domain Runner Monitoring',
+      description: 'Document 004\'s key metrics: service health (uptime, latency, error rates) against the alert thresholds and SLOs, and CPU and memory.',
+      rows: [
+        { title: 'Service health', show: 'traffic' },
+        { title: 'Service level objectives', show: 'slo' },
+        { title: 'Autoscaling', show: 'autoscaling' },
+        { title: 'System', show: 'resources' },
+        { title: 'Scrape targets', show: 'targets' },
+        { title: 'Edge', show: 'security' },
       ],
     }],
   });
