@@ -8,6 +8,7 @@ import { GitOpsChart } from '../gitops/argo-cd';
 import { PlatformChart } from '../platform/platform-chart';
 import { trafficMap } from '../gitops/traffic-map';
 import { ServiceNetworkPolicy } from '../network/network-policy';
+import { observabilitySummary } from '../observability/summary';
 import { secretInventory } from '../secrets/secret-inventory';
 
 /** One file of dist/: a path relative to dist/ and its content. */
@@ -89,7 +90,9 @@ export function renderApp(app: App): RenderedFile[] {
       const policies = chart.node.findAll().filter((c): c is ServiceNetworkPolicy => c instanceof ServiceNetworkPolicy);
       const readme = trafficMap({ title: dir, namespace: chart.namespaceName, objects, policies });
       const secrets = secretInventory({ objects, store: chart.environment.settings.secretStore });
-      files.push({ path: `${dir}/README.md`, content: secrets ? `${readme}\n${secrets}` : readme });
+      // Where each dashboard, SLO and alert of the system lives, with every panel's queries.
+      const observability = observabilitySummary(objects);
+      files.push({ path: `${dir}/README.md`, content: [readme, secrets, observability].filter(Boolean).join('\n') });
     }
     if (chart instanceof PlatformChart) {
       for (const f of chart.bootstrapFiles) { files.push({ path: f.path, content: HEADER + toYaml(f.content) }); }
