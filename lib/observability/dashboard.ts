@@ -113,6 +113,23 @@ export const FOLDER_ANNOTATION = 'grafana_folder';
  */
 export const MAX_DASHBOARD_BYTES = 200 * 1024;
 
+/**
+ * kube-prometheus-stack's `grafana.sidecar.dashboards` values that load the rendered
+ * dashboards: the namespaces holding them (the sidecar watches only Grafana's own by
+ * default), and folders from the `grafana_folder` annotation.
+ */
+export function grafanaSidecarValues(objects: readonly any[]): Record<string, unknown> {
+  const namespaces = [...new Set(objects
+    .filter(o => o.kind === 'ConfigMap' && o.metadata?.labels?.[DASHBOARD_LABEL] !== undefined)
+    .map(o => o.metadata.namespace as string))].sort();
+  return {
+    enabled: true, label: DASHBOARD_LABEL, labelValue: '1',
+    ...(namespaces.length ? { searchNamespace: namespaces } : {}),
+    folderAnnotation: FOLDER_ANNOTATION,
+    provider: { foldersFromFilesStructure: true },
+  };
+}
+
 /** Grafana's interval variables, and what a query is checked with in their place. */
 export const GRAFANA_INTERVALS: Readonly<Record<string, string>> = { $__rate_interval: '5m', $__interval: '1m', $__range: '1h' };
 
