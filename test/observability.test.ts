@@ -310,7 +310,7 @@ describe('the README section', () => {
   test('lists every dashboard with its panels and queries, every SLO and alert, and their files', () => {
     const readme = renderShop().find(f => f.path === 'production/shop/README.md')!.content;
     const section = readme.slice(readme.indexOf('## Observability'));
-    expect(section).toContain('| Shop Overview | `shop-overview` | shop | 14 | configmap-dashboard-shop-overview.yaml |');
+    expect(section).toContain('| Shop Overview | `shop-overview` | shop | 16 | configmap-dashboard-shop-overview.yaml |');
     expect(section).toContain('| Traffic | web: error ratio (5xx) | error ratio: `sum(rate(http_requests_total{namespace="shop", job="web", status=~"5.."}[$__rate_interval])) / sum(rate(http_requests_total{namespace="shop", job="web"}[$__rate_interval]))` |');
     expect(section).toContain('| web | latency 95 % under 500 ms | by the service (`http_request_duration_seconds`) | prometheusrule-web-slo.yaml |');
     expect(section).toContain('| ShopHighErrorRate | critical | 2m | shop | prometheusrule-shop-alerts.yaml |');

@@ -404,7 +404,7 @@ describe('dashboards and SLOs the documents name (issue #16)', () => {
     const panels = dashboard('songnodes', 'Ingestion Pipeline Infrastructure');
     documented('003', 'ingestion infrastructure dashboard panels', panels.length, 10);
     for (const m of ['container_cpu_usage_seconds_total', 'container_memory_working_set_bytes', 'container_network_receive_bytes_total',
-      'kubelet_volume_stats_used_bytes', 'pg_stat_database_numbackends', 'pg_stat_database_blks_hit', 'http_requests_total', 'rabbitmq_queue_messages_ready']) {
+      'kubelet_volume_stats_used_bytes', 'cnpg_backends_total', 'cnpg_pg_stat_database_blks_hit', 'http_requests_total', 'rabbitmq_queue_messages_ready']) {
       expect(reads(panels)).toContain(m);
     }
   });

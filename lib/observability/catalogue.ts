@@ -135,3 +135,12 @@ export const RABBITMQ_METRICS: readonly CustomMetric[] = [
   { name: 'rabbitmq_channel_messages_published_total', type: 'counter', aggregate: 'sum', group: 'queue-flow', help: 'Messages published per second.' },
   { name: 'rabbitmq_channel_messages_acked_total', type: 'counter', aggregate: 'sum', group: 'queue-flow', help: 'Messages consumers acknowledged per second: the pipeline\'s processing throughput.' },
 ];
+
+/**
+ * The dashboard groups of the shared declarations above: a menu each system picks from, so
+ * a group none of its dashboards shows is not a typo (as it is for a service's own metrics).
+ */
+export const CATALOGUE_GROUPS: ReadonlySet<string> = new Set(
+  [POSTGRES_EXPORTER_METRICS, CNPG_METRICS, REDIS_REPLICATION_METRICS, REDIS_EXPORTER_METRICS, RABBITMQ_METRICS]
+    .flatMap(c => c.map(m => m.group)).filter((g): g is string => g !== undefined),
+);
