@@ -280,13 +280,13 @@ describe('promtool tests of the burn-rate alerts', () => {
     expect(fired('1d/2h ticket fires')).toEqual(['availability 1d', 'availability 3d', 'latency 1d', 'latency 3d']);
   });
 
-  test('with blue/green, the preview color\'s pods fail every request in every case, and must not count', () => {
+  test('with blue/green, a per-color Service\'s job fails every request in every case, and must not count', () => {
     const chart = testChart();
     service(chart, 'web', { image: undefined, blueGreen: { active: 'blue', blue: { image: 'ghcr.io/acme/web:1.0.0' }, green: { image: 'ghcr.io/acme/web:1.1.0' } } });
     const slo = chart.node.findAll().find((c): c is ServiceLevelObjectives => c instanceof ServiceLevelObjectives)!;
     const suite: any = sloTestSuite([slo], 'shop', 'production');
     for (const t of suite.tests) {
-      expect(t.input_series.map((s: any) => s.series)).toContain('http_requests_total{namespace="shop", job="web-preview", pod="preview", status="503"}');
+      expect(t.input_series.map((s: any) => s.series)).toContain('http_requests_total{namespace="shop", job="web-blue", pod="decoy", status="503"}');
     }
     expect(suite.tests.find((t: any) => t.name.startsWith('1h/5m page stays silent: errors at 0.95')).alert_rule_test[0].exp_alerts).toEqual([]);
   });

@@ -80,8 +80,8 @@ export interface IndicatorSeries {
   /** The latency histogram's base name. */
   readonly duration: string;
   /**
-   * Labels of series that carry the same metrics but must not count (the preview color's
-   * pods, the preview host's Ingress): the tests feed them failing.
+   * Labels of series that carry the same metrics but must not count (a per-color Service's
+   * job, the preview host's Ingress), whether or not a canary runs: the tests feed them failing.
    */
   readonly decoy?: Readonly<Record<string, string>>;
 }
@@ -194,7 +194,8 @@ export class ServiceLevelObjectives extends Construct {
       this.selector = `namespace="${ns}", ${jobMatcher}`;
       this.indicator = {
         source, labels: { namespace: ns, job: props.jobs[0] }, requests: HTTP_REQUESTS, duration: HTTP_DURATION,
-        ...(props.preview && !props.canary ? { decoy: { namespace: ns, job: `${service}-preview` } } : {}),
+        // A per-color Service is never scraped; were it, each pod would count twice.
+        ...(props.preview ? { decoy: { namespace: ns, job: `${service}-blue` } } : {}),
       };
     } else {
       // ingress-nginx labels each request with the backend Service. A canary Ingress sends

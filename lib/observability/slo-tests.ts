@@ -14,9 +14,10 @@ import { BURN_ALERT, BURN_RATE_ALERTS, BurnRateAlert, RenderedObjective, Service
  * - recovered: 1.6× the factor (at most 99 % errors) for one long window, then a clean short window (plus 5 minutes):
  *   the long window still burns, the short one does not, so the pair stays silent.
  *
- * Every shape also carries a decoy that must not count: with blue/green, the preview job's
- * (or the preview Ingress's) pods failing every request; and each service's traffic is split
- * over two pods, so a per-pod ratio or a doubled count would show.
+ * Every shape also carries a decoy that must not count: with blue/green, a per-color
+ * Service's job (or the preview host's Ingress) failing every request; and each service's
+ * traffic is split over two pods, so a per-pod ratio or a doubled count would show. Nothing
+ * here depends on a canary, so a canary step leaves the file as it is.
  *
  * The expected alerts at the evaluation time are computed from the series (the error ratio of
  * every recorded window), so a pair that the arithmetic says must fire too (a 1-day burn at 3×
@@ -145,7 +146,7 @@ export function sloTestSuite(slos: readonly ServiceLevelObjectives[], system: st
             inputSeries.push({ series: `${ind.requests}{${labelText({ ...ind.labels, pod, status: '500' })}}`, values: seriesValues(half(errors)) });
           }
           if (ind.decoy) {
-            inputSeries.push({ series: `${ind.requests}{${labelText({ ...ind.decoy, pod: 'preview', status: '503' })}}`, values: seriesValues(total) });
+            inputSeries.push({ series: `${ind.requests}{${labelText({ ...ind.decoy, pod: 'decoy', status: '503' })}}`, values: seriesValues(total) });
           }
         } else {
           const le = String(objective.thresholdSeconds);
@@ -154,8 +155,8 @@ export function sloTestSuite(slos: readonly ServiceLevelObjectives[], system: st
             inputSeries.push({ series: `${ind.duration}_count{${labelText({ ...ind.labels, pod })}}`, values: seriesValues(half(total)) });
           }
           if (ind.decoy) {
-            inputSeries.push({ series: `${ind.duration}_bucket{${labelText({ ...ind.decoy, pod: 'preview', le })}}`, values: seriesValues(total.map(() => BASE)) });
-            inputSeries.push({ series: `${ind.duration}_count{${labelText({ ...ind.decoy, pod: 'preview' })}}`, values: seriesValues(total) });
+            inputSeries.push({ series: `${ind.duration}_bucket{${labelText({ ...ind.decoy, pod: 'decoy', le })}}`, values: seriesValues(total.map(() => BASE)) });
+            inputSeries.push({ series: `${ind.duration}_count{${labelText({ ...ind.decoy, pod: 'decoy' })}}`, values: seriesValues(total) });
           }
         }
         // What must fire at the evaluation time, by the arithmetic, under both range semantics.
