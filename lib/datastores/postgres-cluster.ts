@@ -25,6 +25,7 @@ import { checkNameIsFree, recordDefinition } from '../core/unique-name';
 import { Environment } from '../environments/environment';
 import { addonNamespaces } from '../platform/namespaces';
 import { PodScrape } from '../monitoring/pod-monitor';
+import { CNPG_METRICS } from '../observability/catalogue';
 import { INetworkEndpoint, PolicyPort, PRIVATE_RANGES, ServiceNetworkPolicy } from '../network/network-policy';
 import { checkResources, ResourceSpec } from '../workload/container';
 import { CNPG_CLUSTER_LABEL, CNPG_PORTS, cnpgInstanceLabels } from './operator-pods';
@@ -472,6 +473,7 @@ export class PostgresCluster extends Construct implements INetworkEndpoint {
     this.podScrape = new PodScrape(this, 'pod-monitor', {
       name, labels, podSelector: instancePods, port: 'metrics', jobLabel: CNPG_CLUSTER_LABEL,
       interval: props.metricsInterval ?? '30s',
+      custom: CNPG_METRICS,
     });
 
     // ---- Network: default deny, then exactly what an instance needs.

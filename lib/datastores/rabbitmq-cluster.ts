@@ -12,6 +12,7 @@ import { checkNameIsFree, recordDefinition } from '../core/unique-name';
 import { DisruptionBudget } from '../disruption/disruption-budget';
 import { Environment } from '../environments/environment';
 import { PodScrape } from '../monitoring/pod-monitor';
+import { RABBITMQ_METRICS } from '../observability/catalogue';
 import { INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/network-policy';
 import { checkResources, ResourceSpec } from '../workload/container';
 import { spreadConstraints } from '../workload/pod';
@@ -171,7 +172,7 @@ export class RabbitmqCluster extends Construct implements INetworkEndpoint {
 
     this.scrape = new PodScrape(this, 'scrape', {
       name, labels, podSelector: this.podSelector, port: 'prometheus',
-      jobLabel: 'app.kubernetes.io/name', interval: props.scrapeInterval,
+      jobLabel: 'app.kubernetes.io/name', interval: props.scrapeInterval, custom: RABBITMQ_METRICS,
     });
 
     this.networkPolicy = new ServiceNetworkPolicy(this, 'network-policy', { name, labels, podSelector: this.podSelector });

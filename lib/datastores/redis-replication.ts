@@ -14,6 +14,7 @@ import { checkNameIsFree, recordDefinition } from '../core/unique-name';
 import { checkDisruption } from '../disruption/disruption-budget';
 import { Environment } from '../environments/environment';
 import { PodScrape } from '../monitoring/pod-monitor';
+import { REDIS_REPLICATION_METRICS } from '../observability/catalogue';
 import { INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/network-policy';
 import { checkResources, ResourceSpec } from '../workload/container';
 import { spreadConstraints } from '../workload/pod';
@@ -285,6 +286,7 @@ export class RedisReplication extends Construct implements INetworkEndpoint {
 
     this.scrape = new PodScrape(this, 'scrape', {
       name, labels, podSelector: this.podSelector, port: 'redis-exporter', jobLabel: 'app', interval: props.scrapeInterval,
+      custom: REDIS_REPLICATION_METRICS,
     });
 
     this.networkPolicy = new ServiceNetworkPolicy(this, 'network-policy', { name, labels, podSelector: this.podSelector });

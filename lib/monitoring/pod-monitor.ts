@@ -4,6 +4,7 @@ import { SystemChart } from '../chart';
 import { fail } from '../core/errors';
 import { namespacedMeta } from '../core/metadata';
 import { Environment } from '../environments/environment';
+import { checkCustomMetrics, CustomMetric } from '../observability/metric';
 import { ScrapeSpec, scrapeTiming } from './service-monitor';
 
 export interface PodScrapeProps extends Omit<ScrapeSpec, 'port'> {
@@ -31,6 +32,14 @@ export class PodScrape extends Construct {
   public readonly podMonitor: PodMonitor;
   /** The `job` label of every series scraped. */
   public readonly job: string;
+  /** The workload scraped (the PodScrape's name), for dashboards. */
+  public readonly workload: string;
+  /** The `job` label values, as a Monitor's. */
+  public readonly jobs: readonly string[];
+  /** The namespace of the scraped series. */
+  public readonly namespace: string;
+  /** The metrics the pods declare they expose (lib/observability/). */
+  public readonly custom: readonly CustomMetric[];
 
   constructor(scope: Construct, id: string, props: PodScrapeProps) {
     super(scope, id);
@@ -45,7 +54,12 @@ export class PodScrape extends Construct {
       fail(this, `metrics path "${path}" does not start with "/"`, 'use an absolute path such as "/metrics"');
     }
     const { interval, scrapeTimeout } = scrapeTiming(this, props);
+    checkCustomMetrics(this, props.custom ?? []);
     this.job = job;
+    this.workload = props.name;
+    this.jobs = [job];
+    this.namespace = SystemChart.of(this).namespaceName;
+    this.custom = props.custom ?? [];
     this.podMonitor = new PodMonitor(this, 'Resource', {
       metadata: namespacedMeta(this, props.name, { ...props.labels, ...env.settings.prometheusSelector }),
       spec: {

@@ -4,6 +4,7 @@ import { SystemChart } from '../chart';
 import { fail } from '../core/errors';
 import { namespacedMeta } from '../core/metadata';
 import { Environment } from '../environments/environment';
+import { checkCustomMetrics, CustomMetric } from '../observability/metric';
 import { parseDuration } from './duration';
 
 /** How Prometheus scrapes a workload. */
@@ -28,11 +29,29 @@ export interface ScrapeSpec {
    * @default '10s', or the interval when shorter
    */
   readonly scrapeTimeout?: string;
+  /**
+   * The metrics the workload exposes beyond its process and runtime metrics — the names its
+   * design document gives — typed, so that dashboards, SLOs and autoscaling panels are
+   * derived from them (lib/observability/).
+   * @default - none declared
+   */
+  readonly custom?: readonly CustomMetric[];
 }
 
 export interface MonitorProps extends ScrapeSpec {
   /** ServiceMonitor name. */
   readonly name: string;
+  /**
+   * The workload the scraped pods belong to (its container name), e.g. `api-server`.
+   * @default - the monitor's name
+   */
+  readonly workload?: string;
+  /**
+   * The `job` label values the scraped series carry: the names of the Services selected (the
+   * operator sets `job` to the Service name), e.g. `api-server` and `api-server-preview`.
+   * @default - [name]
+   */
+  readonly jobs?: readonly string[];
   /** Labels for the object (the Prometheus selector label is added). */
   readonly labels: Record<string, string>;
   /** Labels of the Services to scrape. */
@@ -71,10 +90,23 @@ export function scrapeTiming(scope: Construct, spec: Pick<ScrapeSpec, 'interval'
 /** A prometheus-operator ServiceMonitor for one workload's Services. */
 export class Monitor extends Construct {
   public readonly serviceMonitor: ServiceMonitor;
+  /** The workload whose pods are scraped. */
+  public readonly workload: string;
+  /** The `job` label values of the scraped series. */
+  public readonly jobs: readonly string[];
+  /** The namespace of the scraped series (their `namespace` label). */
+  public readonly namespace: string;
+  /** The metrics the workload declares it exposes. */
+  public readonly custom: readonly CustomMetric[];
 
   constructor(scope: Construct, id: string, props: MonitorProps) {
     super(scope, id);
     const env = Environment.of(this);
+    checkCustomMetrics(this, props.custom ?? []);
+    this.workload = props.workload ?? props.name;
+    this.jobs = props.jobs ?? [props.name];
+    this.namespace = SystemChart.of(this).namespaceName;
+    this.custom = props.custom ?? [];
     const port = props.port ?? (props.servicePortNames.includes('metrics') ? 'metrics' : 'http');
     if (!props.servicePortNames.includes(port)) {
       fail(this, `metrics port "${port}" is not a named port of the Service`,

@@ -20,6 +20,7 @@ import { addonNamespaces } from './namespaces';
 import { GRAFANA_ADMIN, GrafanaAdminSecret, monitoringSelection, namespacesByName } from './monitoring-stack';
 import { AddonName, PINS } from './pins';
 import { PlatformChart } from './platform-chart';
+import { grafanaSidecarValues } from '../observability/dashboard';
 import { adapterRules, prometheusUrl } from './prometheus-adapter';
 import { FleetSecretStore, operatorServiceAccountAnnotations } from './secret-store';
 import { PLATFORM, PlatformSettings } from './settings';
@@ -268,6 +269,8 @@ export class FleetPlatform extends Construct {
         },
         grafana: {
           admin: { existingSecret: GRAFANA_ADMIN.secretName, userKey: GRAFANA_ADMIN.userKey, passwordKey: GRAFANA_ADMIN.passwordKey },
+          // The systems' dashboard ConfigMaps, in their namespaces, into a folder each (lib/observability/dashboard.ts).
+          sidecar: { dashboards: grafanaSidecarValues(rendered) },
         },
       },
       // The blackbox exporter the systems' Probes go through, with the modules they use. Its

@@ -9,6 +9,7 @@ import { PlatformChart } from '../platform/platform-chart';
 import { trafficMap } from '../gitops/traffic-map';
 import { alertInventory } from '../monitoring/alert-inventory';
 import { ServiceNetworkPolicy } from '../network/network-policy';
+import { observabilitySummary } from '../observability/summary';
 import { secretInventory } from '../secrets/secret-inventory';
 
 /** One file of dist/: a path relative to dist/ and its content. */
@@ -92,7 +93,9 @@ export function renderApp(app: App): RenderedFile[] {
       const readme = trafficMap({ title: dir, namespace: chart.namespaceName, objects, policies });
       const secrets = secretInventory({ objects, store: chart.environment.settings.secretStore });
       const alerts = alertInventory(objects);
-      files.push({ path: `${dir}/README.md`, content: [readme, secrets, alerts].filter(Boolean).join('\n') });
+      // Where each dashboard, SLO and alert of the system lives, with every panel's queries.
+      const observability = observabilitySummary(objects);
+      files.push({ path: `${dir}/README.md`, content: [readme, secrets, alerts, observability].filter(Boolean).join('\n') });
     }
     if (chart instanceof PlatformChart) {
       for (const f of chart.bootstrapFiles) { files.push({ path: f.path, content: HEADER + toYaml(f.content) }); }

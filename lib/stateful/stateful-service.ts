@@ -205,6 +205,8 @@ export class StatefulService extends Construct implements INetworkEndpoint {
         ...scrape,
         port: portName,
         name,
+        workload: name,
+        jobs: [name],
         labels: stableLabels(identity),
         serviceSelector: selector,
         servicePortNames: ports.map(p => p.name),

@@ -13,6 +13,10 @@ import { EndpointProbes } from '../monitoring/endpoint-probes';
 import { EdgeRoute } from '../edge/edge-route';
 import { ResponseHeaders } from '../ingress/response-headers';
 import { connect, PRIVATE_RANGES } from '../network/network-policy';
+import { httpServerMetrics } from '../observability/catalogue';
+import { CustomMetric } from '../observability/metric';
+import { ServiceLevelSpec } from '../observability/service-level';
+import { SystemDashboards } from '../observability/system-dashboards';
 import { Microservice } from '../workload/microservice';
 
 /**
@@ -32,6 +36,29 @@ export const ARIAFORGE = {
   backupSchedule: '0 0 2 * * *',
   /** The document sets none; a month of nightly base backups and the WAL between them. */
   backupRetention: '30d',
+};
+
+/**
+ * What the backend exposes (document 002, "Application Metrics" and the Overview dashboard's
+ * queries): `http_requests_total{method, endpoint, status}`, an unlabelled request histogram,
+ * the business and music metrics, and the two gauges the Overview dashboard reads.
+ */
+export const ARIAFORGE_BACKEND_METRICS: readonly CustomMetric[] = [
+  ...httpServerMetrics({ requestLabels: ['method', 'endpoint'] }),
+  { name: 'websocket_connections_active', title: 'Active Users', type: 'gauge', aggregate: 'sum', group: 'overview', help: 'Active WebSocket connections, over every backend pod.' },
+  // The queue lives in Redis Streams: every replica reports the same length.
+  { name: 'audio_processing_queue_size', title: 'Audio Processing Queue', type: 'gauge', aggregate: 'max', group: 'overview', help: 'Audio render jobs waiting.' },
+  { name: 'compositions_created_total', type: 'counter', aggregate: 'sum', group: 'business', help: 'Compositions created per second.' },
+  { name: 'audio_processing_duration_seconds', type: 'histogram', aggregate: 'sum', unit: 'seconds', group: 'business', help: 'Time to render audio.' },
+  { name: 'active_sessions', type: 'gauge', aggregate: 'sum', group: 'business', help: 'Active collaboration sessions.' },
+  { name: 'music_theory_validations_total', type: 'counter', aggregate: 'sum', group: 'business', help: 'Music theory validations per second.' },
+  { name: 'audio_quality_score', type: 'histogram', aggregate: 'sum', group: 'business', help: 'Audio quality assessment scores.' },
+];
+
+/** Document 002 states no objective: the fleet's 99.9 % availability, and no latency objective (LLM calls and audio rendering take long). */
+const ARIAFORGE_SLO: ServiceLevelSpec = {
+  availability: 0.999,
+  basis: 'fleet default 99.9 % availability (document 002 gives no objective)',
 };
 
 export function ariaforge(scope: Construct, env: Environment): SystemChart {
@@ -111,7 +138,8 @@ export function ariaforge(scope: Construct, env: Environment): SystemChart {
     },
     workloadIdentity: backendIdentity,
     autoscaling: { minReplicas: bMin, maxReplicas: bMax, cpuUtilization: 70, memoryUtilization: 80 },
-    metrics: { interval: '5s' },
+    metrics: { interval: '5s', custom: ARIAFORGE_BACKEND_METRICS },
+    slo: ARIAFORGE_SLO,
     // OpenAI and Anthropic over HTTPS; nothing private outside the cluster.
     externalEgress: [{ cidr: '0.0.0.0/0', except: PRIVATE_RANGES, ports: [{ port: 443 }], description: 'OpenAI and Anthropic APIs (HTTPS)' }],
   });
@@ -135,6 +163,9 @@ export function ariaforge(scope: Construct, env: Environment): SystemChart {
     writablePaths: ['/tmp', '/app/.next/cache'],
     autoscaling: { minReplicas: fMin, maxReplicas: fMax, cpuUtilization: 70, memoryUtilization: 80 },
     metrics: false,
+    // Measured at ingress-nginx where it runs; on the Gateway API only its endpoint probes watch it
+    // (Envoy's metrics are not scraped yet).
+    slo: env.servesIngressNginx ? ARIAFORGE_SLO : false,
   });
 
   // One route for both hosts, as the document's ariaforge-ingress (one certificate on
@@ -158,5 +189,30 @@ export function ariaforge(scope: Construct, env: Environment): SystemChart {
   // Document 002 sets no response time; 1 s for a health check and the app's first page.
   new EndpointProbes(chart, 'probes', { alertPrefix: 'AriaForge', latencyThresholdSeconds: 1 });
   new AlertRouting(chart, 'alert-routing', { chatChannel: '#ariaforge-alerts', email: 'ops@ariaforge.com' });
+
+  // Document 002, "Grafana Dashboards": ariaforge-overview.json.
+  new SystemDashboards(chart, 'dashboards', {
+    dashboards: [{
+      id: 'overview', title: 'AriaForge Overview',
+      description: 'Document 002\'s overview dashboard: API response time, active users and the audio processing queue, then the services behind them.',
+      rows: [
+        { title: 'Overview', show: 'metrics', group: 'overview' },
+        { title: 'API response time and traffic', show: 'traffic' },
+        { title: 'Service level objectives', show: 'slo' },
+        { title: 'Compositions and audio', show: 'metrics', group: 'business' },
+        { title: 'PostgreSQL', show: 'metrics', group: 'database' },
+        { title: 'PostgreSQL activity', show: 'metrics', group: 'database-activity' },
+        { title: 'Redis', show: 'metrics', group: 'cache' },
+        { title: 'Redis activity', show: 'metrics', group: 'cache-activity' },
+        { title: 'Autoscaling', show: 'autoscaling' },
+        { title: 'Resources', show: 'resources' },
+        { title: 'Scrape targets', show: 'targets' },
+      ],
+    }, {
+      id: 'security', title: 'AriaForge Edge',
+      description: 'Refused and rate-limited requests and certificate lifetimes of ariaforge.com and api.ariaforge.com (document 002, "Security Configuration").',
+      rows: [{ title: 'Edge', show: 'security' }],
+    }],
+  });
   return chart;
 }

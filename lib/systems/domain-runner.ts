@@ -8,6 +8,8 @@ import { AlertRules } from '../monitoring/alert-rules';
 import { AlertRouting } from '../monitoring/alert-routing';
 import { EndpointProbes } from '../monitoring/endpoint-probes';
 import { connect, ExternalEgressSpec, PRIVATE_RANGES } from '../network/network-policy';
+import { httpServerMetrics } from '../observability/catalogue';
+import { SystemDashboards } from '../observability/system-dashboards';
 import { Microservice } from '../workload/microservice';
 import { containerCpuAbove, containerMemoryAbove, errorRatioAbove, latencyQuantileAbove } from './alert-expressions';
 
@@ -73,8 +75,13 @@ export function domainRunner(scope: Construct, env: Environment): SystemChart {
     },
     autoscaling: { minReplicas: min, maxReplicas: max, cpuUtilization: 70, memoryUtilization: 80 },
     ingresses: [{ host: DOMAIN_RUNNER.hosts.api, rateLimit: { requestsPerMinute: 120, connectionsPerIp: 20 } }],
-    metrics: { interval: '15s' },
+    metrics: { interval: '15s', custom: httpServerMetrics() },
     externalEgress: [llmEgress, dbEgress],
+    slo: {
+      availability: 0.999,
+      latency: { percentile: 0.99, thresholdSeconds: 5 },
+      basis: 'fleet default 99.9 % availability; latency from document 004\'s alert threshold (P99 latency > 5000 ms)',
+    },
   });
 
   const dashboard = new Microservice(chart, 'monitoring-dashboard', {
@@ -96,6 +103,9 @@ export function domainRunner(scope: Construct, env: Environment): SystemChart {
     }],
     metrics: false,
     externalEgress: [dbEgress],
+    // /metrics/stream holds server-sent-event connections for an hour: availability only,
+    // measured at ingress-nginx where it runs (on the Gateway API its endpoint probes watch it).
+    slo: env.servesIngressNginx ? { availability: 0.999, basis: 'fleet default 99.9 % availability (document 004 gives no objective)' } : false,
   });
   connect(dashboard, runner, ['http']);
 
@@ -136,5 +146,22 @@ export function domainRunner(scope: Construct, env: Environment): SystemChart {
   new EndpointProbes(chart, 'probes', { alertPrefix: 'DomainRunner', latencyThresholdSeconds: 5 });
   // Document 004, "Contact": Slack #domain-runner-ops, ops@domain-runner.com, PagerDuty.
   new AlertRouting(chart, 'alert-routing', { chatChannel: '#domain-runner-ops', email: 'ops@domain-runner.com' });
+
+  // Document 004, "Key Metrics": service health, and the system's resources. Its LLM usage
+  // and database metrics have no names in the document and no exporter here: not drawn.
+  new SystemDashboards(chart, 'dashboards', {
+    dashboards: [{
+      id: 'monitoring', title: 'Domain Runner Monitoring',
+      description: 'Document 004\'s key metrics: service health (uptime, latency, error rates) against the alert thresholds and SLOs, and CPU and memory.',
+      rows: [
+        { title: 'Service health', show: 'traffic' },
+        { title: 'Service level objectives', show: 'slo' },
+        { title: 'Autoscaling', show: 'autoscaling' },
+        { title: 'System', show: 'resources' },
+        { title: 'Scrape targets', show: 'targets' },
+        { title: 'Edge', show: 'security' },
+      ],
+    }],
+  });
   return chart;
 }

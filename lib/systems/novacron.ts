@@ -5,6 +5,9 @@ import { SecretReference } from '../config/secret-reference';
 import { Environment, PerEnvironment } from '../environments/environment';
 import { imageOf, releaseOf } from '../environments/releases';
 import { AlertRules } from '../monitoring/alert-rules';
+import { httpServerMetrics, POSTGRES_EXPORTER_METRICS, REDIS_EXPORTER_METRICS } from '../observability/catalogue';
+import { CustomMetric } from '../observability/metric';
+import { SystemDashboards } from '../observability/system-dashboards';
 import { ExternalEgressSpec } from '../network/network-policy';
 import { Microservice } from '../workload/microservice';
 import { Worker } from '../workload/worker';
@@ -34,6 +37,27 @@ export const NOVACRON = {
     production: { minReplicas: 3, maxReplicas: 10 },
   } as PerEnvironment<{ minReplicas: number; maxReplicas: number }>,
 };
+
+/**
+ * What api-server exposes (document 001, "Monitoring Metrics"): the application metrics, the
+ * DWCP protocol metrics with the document's targets, and the Go runtime's goroutines.
+ */
+export const NOVACRON_API_METRICS: readonly CustomMetric[] = [
+  ...httpServerMetrics(),
+  { name: 'http_connections_active', type: 'gauge', aggregate: 'sum', group: 'application', help: 'HTTP connections open to the API servers.' },
+  { name: 'go_goroutines', type: 'gauge', aggregate: 'max', group: 'application', help: 'Goroutines of the busiest pod (a leak shows as steady growth).' },
+  { name: 'dwcp_streams_active', type: 'gauge', aggregate: 'sum', group: 'dwcp', help: 'DWCP streams open.' },
+  { name: 'dwcp_bandwidth_allocated_bytes', type: 'gauge', aggregate: 'sum', unit: 'bytes', group: 'dwcp', help: 'Bandwidth allocated to DWCP streams.' },
+  { name: 'dwcp_compression_ratio', type: 'gauge', aggregate: 'avg', group: 'dwcp', help: 'DWCP compression efficiency, averaged over the pods.' },
+  {
+    name: 'dwcp_latency_milliseconds', type: 'gauge', aggregate: 'max', unit: 'milliseconds', group: 'dwcp',
+    help: 'DWCP protocol latency of the slowest pod.', threshold: { value: 50, meaning: 'document 001 target < 50 ms' },
+  },
+  {
+    name: 'dwcp_packet_loss_rate', type: 'gauge', aggregate: 'max', unit: 'ratio', group: 'dwcp',
+    help: 'DWCP packet loss of the worst pod.', threshold: { value: 0.0001, meaning: 'document 001 target < 0.01 %' },
+  },
+];
 
 export function novacron(scope: Construct, env: Environment): SystemChart {
   const chart = new SystemChart(scope, { environment: env, system: NOVACRON.system });
@@ -90,8 +114,13 @@ export function novacron(scope: Construct, env: Environment): SystemChart {
     disruptionBudget: { minAvailable: Math.min(2, minReplicas - 1) },
     sessionAffinity: 'ClientIP',
     ingresses: [{ host: NOVACRON.host, rateLimit: { requestsPerMinute: 600, connectionsPerIp: 20 } }],
-    metrics: { port: 'metrics', interval: '15s' },
+    metrics: { port: 'metrics', interval: '15s', custom: NOVACRON_API_METRICS },
     externalEgress: [postgresEgress, redisEgress],
+    slo: {
+      availability: 0.999,
+      latency: { percentile: 0.95, thresholdSeconds: 0.5 },
+      basis: 'document 001: 99.9 % uptime SLA, error rate < 0.1 %, p95 response time < 500 ms',
+    },
   });
 
   // Exporters for the managed datastores, so the P0 pool and cache alerts have metrics.
@@ -113,7 +142,7 @@ export function novacron(scope: Construct, env: Environment): SystemChart {
     // Statement statistics for the slow-query alert: needs the pg_stat_statements extension in
     // the novacron database and pg_read_all_stats for novacron_monitor (README, "Alerts").
     args: ['--collector.stat_statements'],
-    metrics: { port: 'metrics', interval: '30s' },
+    metrics: { port: 'metrics', interval: '30s', custom: POSTGRES_EXPORTER_METRICS },
     externalEgress: [postgresEgress],
   });
   new Worker(chart, 'redis-exporter', {
@@ -124,7 +153,7 @@ export function novacron(scope: Construct, env: Environment): SystemChart {
     probes: { readiness: { path: '/health', port: 'metrics' }, liveness: { tcp: true, port: 'metrics', periodSeconds: 30 } },
     env: { REDIS_ADDR: `redis://${stores.redis.replace(/\.0\/29$/, '.2')}:6379` },
     secretEnv: { REDIS_PASSWORD: secrets.key('REDIS_AUTH') },
-    metrics: { port: 'metrics', interval: '30s' },
+    metrics: { port: 'metrics', interval: '30s', custom: REDIS_EXPORTER_METRICS },
     externalEgress: [redisEgress],
   });
 
@@ -233,6 +262,48 @@ export function novacron(scope: Construct, env: Environment): SystemChart {
   // Document 001: time to alert < 1 minute (and to notification < 2): the P0s' bound.
   new AlertRouting(chart, 'alert-routing', {
     chatChannel: '#novacron-alerts', email: 'ops@novacron.io', responseTime: { critical: '1m' },
+  });
+
+  // Document 001, "Key Dashboards".
+  new SystemDashboards(chart, 'dashboards', {
+    dashboards: [
+      {
+        id: 'production', title: 'NovaCron Production',
+        description: 'Document 001\'s production dashboard (12 panels): traffic against the SLOs, the API servers and their scaling.',
+        rows: [
+          { title: 'Traffic', show: 'traffic' },
+          { title: 'Service level objectives', show: 'slo' },
+          { title: 'Application', show: 'metrics', group: 'application' },
+          { title: 'Autoscaling', show: 'autoscaling' },
+          { title: 'Resources', show: 'resources', workloads: ['api-server'] },
+          { title: 'Scrape targets', show: 'targets' },
+        ],
+      },
+      {
+        id: 'dwcp', title: 'DWCP Protocol',
+        description: 'Document 001\'s DWCP v3 protocol dashboard: streams, bandwidth, compression, latency and packet loss against the document\'s targets.',
+        rows: [{ title: 'DWCP v3', show: 'metrics', group: 'dwcp' }],
+      },
+      {
+        id: 'database', title: 'Database Performance',
+        description: 'Document 001\'s database dashboard: Cloud SQL PostgreSQL and Memorystore Redis as their exporters read them.',
+        rows: [
+          { title: 'PostgreSQL', show: 'metrics', group: 'database' },
+          { title: 'PostgreSQL activity', show: 'metrics', group: 'database-activity' },
+          { title: 'Redis', show: 'metrics', group: 'cache' },
+          { title: 'Redis activity', show: 'metrics', group: 'cache-activity' },
+        ],
+      },
+      {
+        id: 'infrastructure', title: 'Infrastructure Overview',
+        description: 'Document 001\'s infrastructure dashboard: every workload\'s health, resources and network.',
+        rows: [
+          { title: 'Health', show: 'targets' },
+          { title: 'Resources', show: 'resources' },
+          { title: 'Network', show: 'network' },
+        ],
+      },
+    ],
   });
   return chart;
 }

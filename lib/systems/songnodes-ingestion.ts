@@ -5,6 +5,8 @@ import { RabbitmqCluster } from '../datastores/rabbitmq-cluster';
 import { RedisReplication } from '../datastores/redis-replication';
 import { Environment, PerEnvironment } from '../environments/environment';
 import { imageOf } from '../environments/releases';
+import { httpServerMetrics } from '../observability/catalogue';
+import { SystemDashboardSpec } from '../observability/system-dashboards';
 import { connect, PRIVATE_RANGES } from '../network/network-policy';
 import { ResourceSpec } from '../workload/container';
 import { Microservice } from '../workload/microservice';
@@ -45,6 +47,27 @@ export const SONGNODES_POSTGRES = {
   /** Hourly, on the hour (seconds first). */
   backupSchedule: '0 0 * * * *',
   retention: '30d',
+};
+
+/** The pipeline's workloads, which its dashboard shows. */
+const PIPELINE = ['scraper-1001tracklists', 'data-transformer', 'rest-api', 'postgres', 'redis', 'rabbitmq'];
+
+/**
+ * Document 003's "infrastructure monitoring dashboard with 10 key panels", from its "Key
+ * Metrics Tracked": infrastructure (CPU, memory, network, disk), database (connection usage,
+ * cache hit rate), application (request rate, error rate, response time) and queue depth.
+ */
+export const INGESTION_DASHBOARD: SystemDashboardSpec = {
+  id: 'ingestion', title: 'Ingestion Pipeline Infrastructure',
+  description: 'Document 003\'s infrastructure monitoring dashboard (10 key panels) for the scrapers, transformers, REST API and their datastores.',
+  rows: [
+    { title: 'Infrastructure', show: 'resources', workloads: PIPELINE },
+    { title: 'Network', show: 'network', workloads: PIPELINE },
+    { title: 'Disk', show: 'storage' },
+    { title: 'Database', show: 'metrics', group: 'database' },
+    { title: 'Application', show: 'traffic', workloads: ['rest-api'] },
+    { title: 'Queue', show: 'metrics', group: 'queue' },
+  ],
 };
 
 /** The datastores and API of the pipeline, for the web tier to connect to. */
@@ -182,7 +205,8 @@ export function songnodesIngestion(chart: SystemChart, env: Environment): Ingest
     probes: { readiness: { path: '/health', periodSeconds: 10 }, liveness: { tcp: true, periodSeconds: 30, failureThreshold: 5 } },
     disruptionBudget: { minAvailable: 1 },
     // 15 s, like the web tier: Song Nodes' critical error and latency alerts read 1-minute windows.
-    metrics: { interval: '15s' },
+    metrics: { interval: '15s', custom: httpServerMetrics() },
+    slo: false, // in-cluster only: the web tier's SLOs cover what users get
   });
 
   connect(scraper, rabbitmq, ['amqp']);

@@ -8,10 +8,14 @@ import { ResponseHeaders } from '../ingress/response-headers';
 import { AlertRules } from '../monitoring/alert-rules';
 import { AlertRouting } from '../monitoring/alert-routing';
 import { EndpointProbes } from '../monitoring/endpoint-probes';
+import { httpServerMetrics } from '../observability/catalogue';
+import { CustomMetric } from '../observability/metric';
+import { ServiceLevelSpec } from '../observability/service-level';
+import { SystemDashboards } from '../observability/system-dashboards';
 import { connect } from '../network/network-policy';
 import { Microservice } from '../workload/microservice';
 import { cnpgConnectionsAbove, cnpgMeanQuerySecondsAbove, containerCpuAbove, containerMemoryAbove, serviceDown } from './alert-expressions';
-import { databaseEnv, redisClientEnv, songnodesIngestion } from './songnodes-ingestion';
+import { databaseEnv, INGESTION_DASHBOARD, redisClientEnv, songnodesIngestion } from './songnodes-ingestion';
 
 /**
  * Song Nodes web platform (design document 000): frontend, backend API, WebSocket service,
@@ -32,6 +36,37 @@ export const SONGNODES = {
     'websocket': { dev: [1, 2], staging: [2, 4], production: [2, 8] },
     'graph-api': { dev: [1, 2], staging: [2, 3], production: [2, 6] },
   } as Record<string, PerEnvironment<[number, number]>>,
+};
+
+/**
+ * Document 000's custom graph metrics, by the service that exposes them (the graph API
+ * computes the graph; the WebSocket service holds the connections).
+ */
+export const SONGNODES_METRICS: Readonly<Record<'graph' | 'websocket', readonly CustomMetric[]>> = {
+  graph: [
+    {
+      name: 'graph_operations_total', type: 'counter', aggregate: 'sum', labels: ['operation', 'status'], group: 'graph',
+      help: 'Graph operations per second, by operation and status.',
+      threshold: { value: 10, meaning: 'document 000: HPA adds pods above 10 operations/s per pod' },
+    },
+    { name: 'node_processing_duration_seconds', type: 'histogram', aggregate: 'sum', unit: 'seconds', labels: ['batch_size'], group: 'graph', help: 'Time to process a batch of nodes, by batch size.' },
+    { name: 'graph_memory_usage_bytes', type: 'gauge', aggregate: 'sum', unit: 'bytes', group: 'graph', help: 'Memory the graphs use, over every pod.' },
+    { name: 'graph_cache_hit_ratio', type: 'gauge', aggregate: 'avg', unit: 'ratio', group: 'graph', help: 'Graph cache hit ratio, averaged over the pods.' },
+    {
+      name: 'graph_algorithm_duration_seconds', type: 'histogram', aggregate: 'sum', unit: 'seconds', labels: ['algorithm'], group: 'graph',
+      help: 'Time graph algorithms take, by algorithm.', threshold: { value: 2, meaning: 'document 000: graph processing < 2 s' },
+    },
+  ],
+  websocket: [
+    { name: 'websocket_active_connections', type: 'gauge', aggregate: 'sum', labels: ['type'], group: 'realtime', help: 'WebSocket connections open, by type.' },
+  ],
+};
+
+/** Document 000: 99.9 % uptime, API response time < 500 ms (the p95 its critical alert watches). */
+const SONGNODES_SLO: ServiceLevelSpec = {
+  availability: 0.999,
+  latency: { percentile: 0.95, thresholdSeconds: 0.5 },
+  basis: 'document 000: target uptime 99.9 %, API response time < 500 ms (p95)',
 };
 
 export function songnodes(scope: Construct, env: Environment): SystemChart {
@@ -82,6 +117,9 @@ export function songnodes(scope: Construct, env: Environment): SystemChart {
     disruptionBudget: common.disruptionBudget,
     ingresses: [{ host: SONGNODES.hosts.app, rateLimit: { ...common.ingressLimits } }],
     metrics: false, // static assets: the endpoint probes below watch it from outside
+    // Without metrics of its own, its SLO is measured at ingress-nginx; on the Gateway API its
+    // requests are only in Envoy's metrics, which the fleet does not scrape yet (the probes remain).
+    slo: env.servesIngressNginx ? SONGNODES_SLO : false,
   });
 
   const api = new Microservice(chart, 'backend-api', {
@@ -105,7 +143,8 @@ export function songnodes(scope: Construct, env: Environment): SystemChart {
       // ingress-nginx limits apply per Ingress, so authentication gets its own, stricter one.
       { name: 'backend-api-auth', host: SONGNODES.hosts.api, paths: ['/api/v1/auth'], rateLimit: { requestsPerMinute: 20, ...common.ingressLimits } },
     ],
-    metrics: { interval: '15s' },
+    metrics: { interval: '15s', custom: httpServerMetrics() },
+    slo: SONGNODES_SLO,
   });
 
   const websocket = new Microservice(chart, 'websocket', {
@@ -121,7 +160,9 @@ export function songnodes(scope: Construct, env: Environment): SystemChart {
     }),
     disruptionBudget: common.disruptionBudget,
     ingresses: [{ host: SONGNODES.hosts.ws, websocketTimeoutSeconds: 3600, rateLimit: { ...common.ingressLimits } }],
-    metrics: { interval: '15s' },
+    metrics: { interval: '15s', custom: [...httpServerMetrics(), ...SONGNODES_METRICS.websocket] },
+    // A WebSocket request lasts as long as its session: availability only.
+    slo: { availability: SONGNODES_SLO.availability, basis: 'document 000: target uptime 99.9 %' },
   });
 
   const graph = new Microservice(chart, 'graph-api', {
@@ -137,7 +178,8 @@ export function songnodes(scope: Construct, env: Environment): SystemChart {
     }),
     disruptionBudget: common.disruptionBudget,
     ingresses: [{ host: SONGNODES.hosts.api, paths: ['/api/v1/graph'], rateLimit: { requestsPerMinute: 30, ...common.ingressLimits } }],
-    metrics: { interval: '15s' },
+    metrics: { interval: '15s', custom: [...httpServerMetrics(), ...SONGNODES_METRICS.graph] },
+    slo: SONGNODES_SLO,
   });
 
   const health = new Microservice(chart, 'health-monitor', {
@@ -170,6 +212,47 @@ export function songnodes(scope: Construct, env: Environment): SystemChart {
   // Document 000: critical alerts answered in under a minute.
   new AlertRouting(chart, 'alert-routing', {
     chatChannel: '#songnodes-alerts', email: 'ops@songnodes.com', responseTime: { critical: '1m' },
+  });
+
+  // Document 000, "Monitoring Dashboards", and document 003's infrastructure dashboard.
+  new SystemDashboards(chart, 'dashboards', {
+    dashboards: [
+      {
+        id: 'infrastructure', title: 'Infrastructure Overview',
+        description: 'Document 000\'s "Infrastructure Overview": system health and resource usage of every workload.',
+        rows: [
+          { title: 'Health', show: 'targets' },
+          { title: 'Resources', show: 'resources' },
+          { title: 'Autoscaling', show: 'autoscaling' },
+          { title: 'Network and storage', show: 'network' },
+          { title: 'Volumes', show: 'storage', fullAt: { value: 0.9, meaning: 'document 000: disk space critical > 90 %' } },
+          { title: 'PostgreSQL', show: 'metrics', group: 'database-activity' },
+          { title: 'Redis', show: 'metrics', group: 'cache' },
+          { title: 'Redis activity', show: 'metrics', group: 'cache-activity' },
+        ],
+      },
+      {
+        id: 'graph', title: 'Graph Performance',
+        description: 'Document 000\'s "Graph Performance": the custom graph metrics of the graph API, with the document\'s thresholds.',
+        rows: [{ title: 'Graph', show: 'metrics', group: 'graph' }],
+      },
+      {
+        id: 'application', title: 'Application Metrics',
+        description: 'Document 000\'s "Application Metrics": what users get (requests, errors, latency against the SLOs), live connections and the pipeline\'s flow.',
+        rows: [
+          { title: 'Traffic', show: 'traffic' },
+          { title: 'Service level objectives', show: 'slo' },
+          { title: 'Real-time', show: 'metrics', group: 'realtime' },
+          { title: 'Ingestion flow', show: 'metrics', group: 'queue-flow' },
+        ],
+      },
+      {
+        id: 'security', title: 'Security',
+        description: 'Document 000\'s "Security Dashboard": refused and rate-limited requests at the edge, and certificate lifetimes.',
+        rows: [{ title: 'Edge', show: 'security' }],
+      },
+      INGESTION_DASHBOARD,
+    ],
   });
   return chart;
 }

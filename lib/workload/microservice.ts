@@ -15,6 +15,7 @@ import { syncWaveAnnotation, SyncWave } from '../gitops/sync-waves';
 import { EdgeRoute } from '../edge/edge-route';
 import { IHttpBackend, IngressOptions } from '../ingress/web-ingress';
 import { Monitor, ScrapeSpec } from '../monitoring/service-monitor';
+import { ServiceLevelObjectives, ServiceLevelProp } from '../observability/service-level';
 import { ExternalEgressSpec, INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/network-policy';
 import { imageVersion } from '../core/image';
 import { ContainerSpecProps, PortSpec, renderContainer } from './container';
@@ -101,6 +102,13 @@ export interface MicroserviceProps extends Omit<ContainerSpecProps, 'image'> {
    * @default - the namespace's default ServiceAccount, no cloud identity
    */
   readonly workloadIdentity?: WorkloadIdentity;
+  /**
+   * Service level objectives (availability, latency) as recording rules and burn-rate
+   * alerts (lib/observability/service-level.ts). The fleet gives one to every service an
+   * Ingress routes users to (test/systems.test.ts); `false` says users never reach it.
+   * @default - none
+   */
+  readonly slo?: ServiceLevelProp;
 }
 
 /**
@@ -135,6 +143,10 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
   public readonly canary?: { serviceName: string; weight: number };
   public readonly blueGreen?: BlueGreenSpec;
   public readonly ports: readonly PortSpec[];
+  /** The HPA settings, when autoscaled (both colors share them, but for a live floor). */
+  public readonly autoscaling?: AutoscalingSpec;
+  /** The SLO recording rules and burn-rate alerts, when the service has objectives. */
+  public readonly slo?: ServiceLevelObjectives;
   private ingressControllerAdmitted = false;
   private gatewayDataPlaneAdmitted = false;
 
@@ -245,6 +257,7 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
     }
     this.workloads = workloads;
     this.blueGreen = bg;
+    this.autoscaling = props.autoscaling;
 
     // Services: stable, and with blue/green a preview of the idle color.
     const servicePorts: k8s.ServicePort[] = ports.map(p => ({
@@ -299,6 +312,8 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
       this.monitor = new Monitor(this, 'monitor', {
         ...(props.metrics ?? {}),
         name,
+        workload: name,
+        jobs: bg ? [name, `${name}-preview`] : [name],
         labels: stableLabels(identity(name)),
         serviceSelector: this.podSelector,
         servicePortNames: ports.map(p => p.name),
@@ -334,6 +349,16 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
       }
     }
 
+    if (props.slo) {
+      this.slo = new ServiceLevelObjectives(this, 'slo', {
+        service: name,
+        spec: props.slo,
+        custom: props.metrics === false ? undefined : props.metrics?.custom,
+        jobs: this.canary ? [name, `${name}-preview`] : [name],
+        canary: this.canary !== undefined,
+        preview: bg !== undefined,
+      });
+    }
     for (const spec of props.ingresses ?? []) {
       this.addIngress(spec);
     }
@@ -369,6 +394,11 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
     this.gatewayDataPlaneAdmitted = true;
     const dataPlane = Environment.of(this).settings.gateway.dataPlane;
     this.networkPolicy.allowFromNamespace(dataPlane.namespace, [this.networkPorts.http], 'Gateway data plane', { ...dataPlane.podLabels });
+  }
+
+  /** Whether an Ingress routes to the service (its live or preview Service). */
+  public get routedByIngress(): boolean {
+    return this.ingressControllerAdmitted;
   }
 
   /** Admits the ingress controller's pods to the HTTP port (called by WebIngress). */

@@ -113,6 +113,8 @@ export class Worker extends Construct implements INetworkEndpoint {
         ...props.metrics,
         port: portName,
         name,
+        workload: name,
+        jobs: [serviceName],
         labels: stableLabels(identity),
         serviceSelector: { [LabelKeys.name]: name, [LabelKeys.instance]: serviceName },
         servicePortNames: [portName],
