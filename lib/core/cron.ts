@@ -67,25 +67,32 @@ function fieldProblem(field: string, b: FieldBounds): string | undefined {
 }
 
 /**
+ * What both schedule forms refuse alike: an empty schedule, a time zone inside it, an unknown
+ * descriptor. True when the schedule is a valid descriptor (`@daily`, `@every 6h`).
+ */
+function isDescriptor(scope: IConstruct, what: string, schedule: string, fix: string, zoneFix: string): boolean {
+  if (typeof schedule !== 'string' || schedule.trim() === '') {
+    fail(scope, `${what} "${schedule}" is empty`, fix);
+  }
+  if (/(^|\s)(CRON_)?TZ=/.test(schedule)) {
+    fail(scope, `${what} "${schedule}" names a time zone`, zoneFix);
+  }
+  if (!schedule.startsWith('@')) { return false; }
+  if ((CRON_DESCRIPTORS as readonly string[]).includes(schedule)) { return true; }
+  const every = /^@every (.+)$/.exec(schedule);
+  if (every && GO_DURATION.test(every[1]) && /[1-9]/.test(every[1])) { return true; }
+  return fail(scope, `${what} "${schedule}" is not a known descriptor`,
+    `use one of ${CRON_DESCRIPTORS.join(', ')} or "@every <duration>" such as "@every 6h"`);
+}
+
+/**
  * Refuses a schedule the CronJob API would refuse: not five fields or a descriptor, a value
  * outside its field (`61 * * * *`), a zero step (`*\/0`), a reversed range, or a time zone
  * inside the schedule (our CronJobs set `timeZone`, and the API refuses both together).
  */
 export function checkCronSchedule(scope: IConstruct, what: string, schedule: string): void {
   const fix = 'write minute hour day-of-month month day-of-week, e.g. "0 2 * * *" (ranges 1-5, lists 1,15, steps */10, names MON-FRI and JAN) or a descriptor such as "@daily"';
-  if (typeof schedule !== 'string' || schedule.trim() === '') {
-    fail(scope, `${what} "${schedule}" is empty`, fix);
-  }
-  if (/(^|\s)(CRON_)?TZ=/.test(schedule)) {
-    fail(scope, `${what} "${schedule}" names a time zone`, 'remove TZ=/CRON_TZ= from the schedule: CronJobs here run in Etc/UTC (spec.timeZone)');
-  }
-  if (schedule.startsWith('@')) {
-    if ((CRON_DESCRIPTORS as readonly string[]).includes(schedule)) { return; }
-    const every = /^@every (.+)$/.exec(schedule);
-    if (every && GO_DURATION.test(every[1]) && /[1-9]/.test(every[1])) { return; }
-    fail(scope, `${what} "${schedule}" is not a known descriptor`,
-      `use one of ${CRON_DESCRIPTORS.join(', ')} or "@every <duration>" such as "@every 6h"`);
-  }
+  if (isDescriptor(scope, what, schedule, fix, 'remove TZ=/CRON_TZ= from the schedule: CronJobs here run in Etc/UTC (spec.timeZone)')) { return; }
   const fields = schedule.trim().split(/\s+/);
   if (fields.length !== 5) {
     fail(scope, `${what} "${schedule}" is not a five-field cron expression (it has ${fields.length} field${fields.length === 1 ? '' : 's'})`, fix);
@@ -111,19 +118,7 @@ const SECONDS_FIELD: FieldBounds = { name: 'second', min: 0, max: 59 };
  */
 export function checkCronScheduleWithSeconds(scope: IConstruct, what: string, schedule: string): void {
   const fix = 'write second minute hour day-of-month month day-of-week, e.g. "0 0 2 * * *" for 02:00 daily or "0 0 * * * *" hourly, or a descriptor such as "@daily"';
-  if (typeof schedule !== 'string' || schedule.trim() === '') {
-    fail(scope, `${what} "${schedule}" is empty`, fix);
-  }
-  if (/(^|\s)(CRON_)?TZ=/.test(schedule)) {
-    fail(scope, `${what} "${schedule}" names a time zone`, 'remove TZ=/CRON_TZ=: the operator runs schedules in its own time zone (UTC)');
-  }
-  if (schedule.startsWith('@')) {
-    if ((CRON_DESCRIPTORS as readonly string[]).includes(schedule)) { return; }
-    const every = /^@every (.+)$/.exec(schedule);
-    if (every && GO_DURATION.test(every[1]) && /[1-9]/.test(every[1])) { return; }
-    fail(scope, `${what} "${schedule}" is not a known descriptor`,
-      `use one of ${CRON_DESCRIPTORS.join(', ')} or "@every <duration>" such as "@every 6h"`);
-  }
+  if (isDescriptor(scope, what, schedule, fix, 'remove TZ=/CRON_TZ=: the operator runs schedules in its own time zone (UTC)')) { return; }
   const fields = schedule.trim().split(/\s+/);
   if (fields.length === 5) {
     fail(scope, `${what} "${schedule}" has five fields, but this schedule has a seconds field first, so it would run at second ${fields[0]}, minute ${fields[1]}, hour ${fields[2]}`,
