@@ -254,6 +254,29 @@ async function main() {
     const last = s => a.samples.filter(x => x.service === s).pop();
     for (const s of live) { check('a', last(s)?.ready.length > 0 && colorsOf(last(s)).join() === 'blue', `${s} has no ready blue endpoints after the install`); }
 
+    // h. A second system, production/ariaforge: first install, release to the idle color, promote.
+    // Its own namespace and Application, so it runs beside b–g (the syncs mostly wait).
+    const runSecond = async () => {
+      const second = blueGreenServices(base, SECOND.system);
+      const opts = { system: SECOND.system, namespace: SECOND.namespace, watched: second };
+      const h1 = await syncStep('ariaforge-install', opts);
+      record('h ariaforge', 'first install', h1.figures);
+      check('h', h1.result.phase === 'Succeeded', `first install: sync ${h1.result.phase}: ${h1.result.message}`);
+      const sick = h1.result.resources.filter(r => r.health && r.health !== 'Healthy').map(r => `${r.kind}/${r.name} ${r.health} ${r.healthMessage ?? ''}`);
+      check('h', sick.length === 0, `not Healthy after the first install: ${sick.join('; ')}`);
+      const h2 = await syncStep('ariaforge-release', opts);
+      record('h ariaforge', 'release', h2.figures);
+      check('h', h2.result.phase === 'Succeeded', `release: sync ${h2.result.phase}: ${h2.result.message}`);
+      const h3 = await syncStep('ariaforge-promote', { ...opts, to: 'green' });
+      record('h ariaforge', 'promote', h3.figures);
+      check('h', h3.result.phase === 'Succeeded' && h3.figures.switchSeconds !== undefined, `promote: sync ${h3.result.phase}: ${h3.result.message}`);
+      for (const s of second) {
+        check('h', h1.samples.filter(x => x.service === s).pop()?.ready.length > 0, `${s} has no ready endpoints after the first install`);
+        check('h', h3.figures.minReady[s] > 0, `${s} had no ready live endpoint during the promote`);
+      }
+    };
+    const ariaforgeRun = want('h') ? runSecond().catch(e => { failures.push(`h: ${e.stack || e.message}`); }) : Promise.resolve();
+
     // b. Release to the idle color: only green rolls; live endpoints never change.
     if (want('b')) {
       const blueGen = Object.fromEntries(await Promise.all(live.map(async s => [s, (await deployment(`${s}-blue`)).metadata?.generation])));
@@ -295,7 +318,7 @@ async function main() {
     if (want('d')) {
       for (const s of live) { await sim.kubectl(['label', 'pods', '-n', NAMESPACE, '-l', `app.kubernetes.io/instance=${s}-green`, 'sim.fleet.dev/broken=true', '--overwrite']); }
       await new Promise(r => setTimeout(r, 1500));
-      const d = await syncStep('rollback', { to: 'blue', timeoutSeconds: 30 });
+      const d = await syncStep('rollback', { to: 'blue', timeoutSeconds: 20 });
       record('d rollback from broken', 'rollback', d.figures, { reported: d.result.resources.filter(r => r.health && r.health !== 'Healthy').map(r => `${r.kind}/${r.name}: ${r.health}`) });
       check('d', d.figures.switchSeconds !== undefined, `live traffic did not return to blue in the rollback sync (${d.result.phase}: ${d.result.message})`);
       for (const s of live) {
@@ -350,14 +373,14 @@ async function main() {
 
     // e. A broken candidate on a release, and on a first install: the released version keeps serving.
     if (want('e')) {
-      const e1 = await syncStep('broken-release', { timeoutSeconds: 30 });
+      const e1 = await syncStep('broken-release', { timeoutSeconds: 20 });
       const failing = r => r.resources.filter(x => x.status === 'Failed' || (x.health && !['Healthy', undefined].includes(x.health))).map(x => `${x.kind}/${x.name}: ${x.status}${x.health ? ` ${x.health}` : ''}`);
       record('e broken candidate', 'on a release', e1.figures, { reported: failing(e1.result) });
       check('e', e1.result.phase !== 'Succeeded' && failing(e1.result).length > 0, `a broken candidate was not reported (${e1.result.phase}: ${e1.result.message})`);
       for (const s of live) { check('e', e1.figures.minReady[s] > 0, `${s} lost its live endpoints to a broken candidate`); }
 
       await sim.kubectl(['delete', 'namespace', NAMESPACE, '--wait=true', '--timeout=120s']);
-      const e2 = await syncStep('broken-install', { timeoutSeconds: 30 });
+      const e2 = await syncStep('broken-install', { timeoutSeconds: 20 });
       record('e broken candidate', 'on a first install', e2.figures, { reported: failing(e2.result) });
       check('e', failing(e2.result).length > 0, `a broken candidate on a first install was not reported (${e2.result.phase}: ${e2.result.message})`);
       for (const s of live) {
@@ -366,26 +389,7 @@ async function main() {
       }
     }
 
-    // h. A second system, production/ariaforge: first install, release to the idle color, promote.
-    if (want('h')) {
-      const second = blueGreenServices(base, SECOND.system);
-      const opts = { system: SECOND.system, namespace: SECOND.namespace, watched: second };
-      const h1 = await syncStep('ariaforge-install', opts);
-      record('h ariaforge', 'first install', h1.figures);
-      check('h', h1.result.phase === 'Succeeded', `first install: sync ${h1.result.phase}: ${h1.result.message}`);
-      const sick = h1.result.resources.filter(r => r.health && r.health !== 'Healthy').map(r => `${r.kind}/${r.name} ${r.health} ${r.healthMessage ?? ''}`);
-      check('h', sick.length === 0, `not Healthy after the first install: ${sick.join('; ')}`);
-      const h2 = await syncStep('ariaforge-release', opts);
-      record('h ariaforge', 'release', h2.figures);
-      check('h', h2.result.phase === 'Succeeded', `release: sync ${h2.result.phase}: ${h2.result.message}`);
-      const h3 = await syncStep('ariaforge-promote', { ...opts, to: 'green' });
-      record('h ariaforge', 'promote', h3.figures);
-      check('h', h3.result.phase === 'Succeeded' && h3.figures.switchSeconds !== undefined, `promote: sync ${h3.result.phase}: ${h3.result.message}`);
-      for (const s of second) {
-        check('h', h1.samples.filter(x => x.service === s).pop()?.ready.length > 0, `${s} has no ready endpoints after the first install`);
-        check('h', h3.figures.minReady[s] > 0, `${s} had no ready live endpoint during the promote`);
-      }
-    }
+    await ariaforgeRun; // h, started after a
   } finally {
     await sim.stop();
     if (!argv.includes('--keep')) { fs.rmSync(tmp, { recursive: true, force: true }); } else { console.log(`kept ${tmp}`); }
