@@ -102,7 +102,7 @@ function scenarioTable(report) {
     lines.push(`| ${x.scenario} | ${x.step} | ${x.phase}${x.reported?.length ? ` (reports ${x.reported.slice(0, 2).join('; ')}${x.reported.length > 2 ? '; …' : ''})` : ''} | ${x.syncSeconds.toFixed(1)} s | ${x.switchSeconds !== undefined ? `${x.switchSeconds.toFixed(1)} s` : '–'} | ${min} |`);
   }
   lines.push('', 'A first install (a, and e on a first install) starts with no endpoints at all; d starts with the broken color live — the incident the rollback ends. '
-    + 'Every other sync kept every live Service at the serving count (the HPA minimum, 2, here: the simulation has no load). '
+    + 'Every other sync kept every live Service at the serving count (the HPA minimum, 2, here: the simulation has no load); in c the promote said 4 were serving (`--serving 4`), and green had 4 ready pods when it first took live traffic. '
     + 'Syncs that wait on a broken color end at the observation window (20 s) and report the Deployments still Progressing; the live switch happened before.');
   lines.push('', `Rendering every release state: ${report.renderSeconds.toFixed(1)} s; simulated cluster ready: ${report.clusterReadySeconds.toFixed(1)} s; whole simulation: ${report.totalSeconds.toFixed(0)} s${report.failures.length ? `; FAILURES: ${report.failures.join('; ')}` : ''}.`);
   return { table: lines.join('\n'), total: report.totalSeconds };
