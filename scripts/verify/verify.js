@@ -178,16 +178,17 @@ async function applyEnvironment({ bin, version, env, files, crdDir, tmp }) {
         '--field-manager=fleet-verify', ...list.flatMap(f => ['-f', f])]);
       let res = await install([...crds.values()]);
       if (res.code !== 0) {
-        for (const [name, file] of [...crds]) {
-          const one = await install([file]);
-          // One line per unknown field, e.g. ".spec.versions[0].selectableFields: field not declared in schema".
-          const field = /\.spec\.(.*?): field not declared in schema/.exec(one.both);
-          if (one.code !== 0 && field) {
+        // kubectl applies the others and reports each refused CRD in a block like
+        // "failed to create typed patch object (/<crd>; …): errors:\n  .spec.versions[0].selectableFields: field not declared in schema".
+        for (const block of res.both.split(/(?=Error from server)/)) {
+          const name = /typed patch object \(\/([^;]+);/.exec(block)?.[1];
+          const field = /\.spec\.(.*?): field not declared in schema/.exec(block);
+          if (name && field && crds.has(name)) {
             tooNew.set(name, field[1].length > 60 ? `…${/[\w-]+$/.exec(field[1])?.[0] ?? ''}` : field[1]);
             crds.delete(name);
           }
         }
-        res = await install([...crds.values()]);
+        if (tooNew.size) { res = await install([...crds.values()]); }
       }
       if (res.code !== 0 || /Warning:/.test(res.err)) {
         findings.push({ env, version, consumer: 'kube-apiserver', message: `installing CRDs: ${res.both.trim()}` });
