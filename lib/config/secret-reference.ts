@@ -66,6 +66,5 @@ export class SecretReference {
 export function checkSecretKeyReference(scope: IConstruct, what: string, ref: SecretKeyReference): void {
   checkDnsSubdomain(scope, `${what}: secret name`, ref.secretName);
   checkDataKey(scope, `${what}: secret key`, ref.key);
-  const producer = (ref.source ?? SecretSource.EXTERNAL) === SecretSource.OPERATOR ? 'operator' : 'secret-manager';
-  SystemSecrets.of(scope).use(scope, ref.secretName, ref.key, producer);
+  SystemSecrets.of(scope).use(scope, ref.secretName, ref.key, ref.source ?? SecretSource.EXTERNAL);
 }

@@ -97,14 +97,7 @@ export function checkCronSchedule(scope: IConstruct, what: string, schedule: str
   if (fields.length !== 5) {
     fail(scope, `${what} "${schedule}" is not a five-field cron expression (it has ${fields.length} field${fields.length === 1 ? '' : 's'})`, fix);
   }
-  fields.forEach((field, i) => {
-    const problem = fieldProblem(field, FIELDS[i]);
-    if (problem) {
-      const b = FIELDS[i];
-      fail(scope, `${what} "${schedule}" is not a valid cron expression: ${b.name} field "${field}": ${problem}`,
-        `keep the ${b.name} within ${b.min}-${b.max}${b.names ? ` (or names such as ${Object.keys(b.names).slice(0, 2).map(n => n.toUpperCase()).join(', ')})` : ''}, steps above 0; ${fix}`);
-    }
-  });
+  checkFields(scope, what, schedule, fields, FIELDS, fix);
 }
 
 const SECONDS_FIELD: FieldBounds = { name: 'second', min: 0, max: 59 };
@@ -127,11 +120,15 @@ export function checkCronScheduleWithSeconds(scope: IConstruct, what: string, sc
   if (fields.length !== 6) {
     fail(scope, `${what} "${schedule}" is not a six-field cron expression (it has ${fields.length} field${fields.length === 1 ? '' : 's'})`, fix);
   }
-  const bounds = [SECONDS_FIELD, ...FIELDS];
+  checkFields(scope, what, schedule, fields, [SECONDS_FIELD, ...FIELDS], fix);
+}
+
+/** Refuses the first field outside its bounds (`fields[i]` against `bounds[i]`). */
+function checkFields(scope: IConstruct, what: string, schedule: string, fields: readonly string[], bounds: readonly FieldBounds[], fix: string): void {
   fields.forEach((field, i) => {
-    const problem = fieldProblem(field, bounds[i]);
+    const b = bounds[i];
+    const problem = fieldProblem(field, b);
     if (problem) {
-      const b = bounds[i];
       fail(scope, `${what} "${schedule}" is not a valid cron expression: ${b.name} field "${field}": ${problem}`,
         `keep the ${b.name} within ${b.min}-${b.max}${b.names ? ` (or names such as ${Object.keys(b.names).slice(0, 2).map(n => n.toUpperCase()).join(', ')})` : ''}, steps above 0; ${fix}`);
     }

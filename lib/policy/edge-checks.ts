@@ -1,5 +1,6 @@
 // The policy gate's checks of the edge: what an environment's routes attach to and reach, and
 // that an environment whose edge is the Gateway API carries nothing for ingress-nginx.
+import { apiGroupOf } from '../core/api-group';
 import { Edge } from '../environments/environment';
 
 /** One problem with an edge object: the gate's check name, what is wrong, how to fix it. */
@@ -13,7 +14,6 @@ const GATEWAY_API = 'gateway.networking.k8s.io';
 const ENVOY_GATEWAY = 'gateway.envoyproxy.io';
 const NGINX_PREFIX = 'nginx.ingress.kubernetes.io/';
 
-const groupOf = (o: any): string => (typeof o.apiVersion === 'string' && o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '');
 const key = (namespace: string | undefined, name: string | undefined) => `${namespace ?? ''}/${name ?? ''}`;
 
 /**
@@ -26,7 +26,7 @@ export class EdgeIndex {
   private readonly grants: any[] = [];
 
   public add(o: any): void {
-    const kind = `${groupOf(o)}/${o.kind}`;
+    const kind = `${apiGroupOf(o.apiVersion)}/${o.kind}`;
     if (!this.byKind.has(kind)) { this.byKind.set(kind, new Map()); }
     this.byKind.get(kind)!.set(key(o.metadata?.namespace, o.metadata?.name), o);
     if (kind === `${GATEWAY_API}/ReferenceGrant`) { this.grants.push(o); }
@@ -90,7 +90,7 @@ function admits(listener: any, namespace: string, gatewayNamespace: string): boo
  */
 export function edgeProblems(o: any, edge: Edge | undefined, ingressClass: string | undefined, index: EdgeIndex): EdgeProblem[] {
   const out: EdgeProblem[] = [];
-  const group = groupOf(o);
+  const group = apiGroupOf(o.apiVersion);
   const namespace = o.metadata?.namespace;
   if (edge === 'gateway-api') {
     const nginx = Object.keys(o.metadata?.annotations ?? {}).filter(k => k.startsWith(NGINX_PREFIX));

@@ -1,6 +1,7 @@
 // What a change to an operator-run PostgreSQL, RabbitMQ or Redis, or to PostgreSQL's backups,
 // can lose. The data lives on volumes the operators claim, so dist/ shows no
 // PersistentVolumeClaim to flag: the resource itself is.
+import { apiGroupOf } from '../core/api-group';
 import { retentionDays } from '../datastores/postgres-settings';
 import { show } from './object-diff';
 import { parseQuantity } from './quantity';
@@ -42,7 +43,7 @@ function at(o: any, path: string): unknown {
 
 /** `<group>/<Kind>` of an object: its apiVersion without the version. */
 function groupKind(o: any): string {
-  return `${String(o?.apiVersion ?? '').split('/').slice(0, -1).join('/')}/${o?.kind}`;
+  return `${apiGroupOf(o?.apiVersion)}/${o?.kind}`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { apiGroupOf } from '../core/api-group';
 import { TLS_KEYS } from './secret-readers';
 
 /** A Secret that an object makes exist in its namespace. */
@@ -16,7 +17,7 @@ export interface ProducedSecret {
  * The keys of CloudNativePG's generated user Secrets (`<cluster>-app`, `<cluster>-superuser`),
  * as cloudnative-pg pkg/specs/secrets.go CreateSecret writes them.
  */
-export const CNPG_USER_SECRET_KEYS = [
+const CNPG_USER_SECRET_KEYS = [
   'username', 'user', 'password', 'dbname', 'host', 'port', 'pgpass', 'uri', 'jdbc-uri', 'fqdn-uri', 'fqdn-jdbc-uri',
 ] as const;
 
@@ -24,7 +25,7 @@ export const CNPG_USER_SECRET_KEYS = [
  * The keys of the RabbitMQ cluster operator's `<name>-default-user` Secret
  * (internal/resource/default_user_secret.go); plugin ports are added per enabled plugin.
  */
-export const RABBITMQ_DEFAULT_USER_KEYS = ['username', 'password', 'default_user.conf', 'provider', 'type', 'host', 'port'] as const;
+const RABBITMQ_DEFAULT_USER_KEYS = ['username', 'password', 'default_user.conf', 'provider', 'type', 'host', 'port'] as const;
 const RABBITMQ_PLUGIN_PORT_KEYS: Readonly<Record<string, string>> = {
   rabbitmq_mqtt: 'mqtt-port',
   rabbitmq_stomp: 'stomp-port',
@@ -43,7 +44,7 @@ const CERT_MANAGER_SHIM_ANNOTATIONS = ['cert-manager.io/cluster-issuer', 'cert-m
  * issues for through its shim), and a Secret object itself.
  */
 export function producedSecrets(o: any): ProducedSecret[] {
-  const group = String(o.apiVersion ?? '').split('/')[0];
+  const group = apiGroupOf(o.apiVersion);
   const by = `${o.kind}/${o.metadata?.name}`;
   const name: string = o.metadata?.name;
   const out: ProducedSecret[] = [];

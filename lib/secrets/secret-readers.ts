@@ -1,3 +1,4 @@
+import { apiGroupOf } from '../core/api-group';
 import { podSpecOf } from '../review/pod-spec';
 
 /** How an object reads a Secret. */
@@ -97,7 +98,7 @@ function itemKeys(items: any[] | undefined): string[] | undefined {
  * point into other namespaces or at the secret manager.
  */
 function operatorReads(o: any): SecretRead[] {
-  const group = String(o.apiVersion ?? '').split('/')[0];
+  const group = apiGroupOf(o.apiVersion);
   if (!group.includes('.') || group === 'argoproj.io' || group === 'external-secrets.io' || !o.spec) { return []; }
   const reads: SecretRead[] = [];
   const walk = (value: any, path: string): void => {

@@ -5,18 +5,12 @@ import {
   ExternalSecretSpecTargetCreationPolicy, ExternalSecretSpecTargetDeletionPolicy,
 } from '../../imports/external-secrets.io';
 import { byCodeUnit } from '../core/checks';
+import { SecretSource } from '../config/secret-reference';
 import { ConfigurationError, fail } from '../core/errors';
 import { checkLabelValue, MANAGED_BY, LabelKeys } from '../core/labels';
 import { isDnsSubdomain } from '../core/names';
 import { Environment } from '../environments/environment';
 import { RemoteSecretKey } from './remote-secret-key';
-
-/** Who makes a Secret a construct reads (as SecretReference's SecretSource says). */
-export type SecretProducer =
-  /** An ExternalSecret this system renders, from the environment's secret manager. */
-  | 'secret-manager'
-  /** An operator (CloudNativePG, RabbitMQ): nothing is rendered for it here. */
-  | 'operator';
 
 export interface SystemSecretsProps {
   /** The environment: its secret store and refresh interval. */
@@ -29,7 +23,7 @@ export interface SystemSecretsProps {
 
 /** One Secret the system reads, and the keys read so far. */
 interface SecretUse {
-  readonly producer: SecretProducer;
+  readonly producer: SecretSource;
   /** Who first read it (construct path), for messages. */
   readonly firstReader: string;
   /** Key → where it lives in the secret manager (for secret-manager Secrets). */
@@ -84,20 +78,20 @@ export class SystemSecrets extends Construct {
    * renders into a manifest (checkSecretKeyReference does); it refuses a Secret referenced both
    * as the secret manager's and as an operator's, and two keys the secret manager cannot tell apart.
    */
-  public use(reader: IConstruct, secretName: string, key: string, producer: SecretProducer): void {
+  public use(reader: IConstruct, secretName: string, key: string, producer: SecretSource): void {
     let use = this.uses.get(secretName);
     if (!use) {
       use = { producer, firstReader: reader.node.path, keys: new Map() };
       this.uses.set(secretName, use);
-      if (producer === 'secret-manager') { this.render(reader, secretName, use); }
+      if (producer === SecretSource.EXTERNAL) { this.render(reader, secretName, use); }
     }
     if (use.producer !== producer) {
-      const how = (p: SecretProducer) => (p === 'operator' ? 'SecretReference.fromOperator' : 'SecretReference.fromName');
+      const how = (p: SecretSource) => (p === SecretSource.OPERATOR ? 'SecretReference.fromOperator' : 'SecretReference.fromName');
       fail(reader, `Secret ${secretName} is read as ${how(producer)}(...) here but as ${how(use.producer)}(...) by ${use.firstReader}`,
         `decide who makes ${secretName}: the secret manager (fromName, an ExternalSecret is rendered) or an operator (fromOperator); a Secret has one producer`);
     }
     if (use.keys.has(key)) { return; }
-    const remote = producer === 'secret-manager'
+    const remote = producer === SecretSource.EXTERNAL
       ? RemoteSecretKey.of(reader, this.environment.settings.secretStore.manager,
         { environment: this.environment.name, namespace: this.namespace, secretName, key })
       : undefined;
