@@ -6,11 +6,11 @@ import {
 } from '../../imports/gateway.networking.k8s.io';
 import { byCodeUnit } from '../core/checks';
 import { fail } from '../core/errors';
-import { LabelKeys, MANAGED_BY } from '../core/labels';
 import { isDnsSubdomain } from '../core/names';
 import { Environment } from '../environments/environment';
 import { syncWaveAnnotation, SyncWave } from '../gitops/sync-waves';
 import { CLUSTER_ISSUER_ANNOTATION } from '../platform/cluster-issuers';
+import { platformLabels } from '../platform/platform-chart';
 import { IMPLEMENTATIONS } from './implementations';
 import { certificateSecretName, GATEWAY_API_GROUP, HTTP_LISTENER, httpsListenerName } from './listeners';
 
@@ -65,20 +65,13 @@ export class EdgeGateway extends Construct {
       fail(this, `the Gateway would need ${this.hosts.length + 1} listeners (one per host, and HTTP), more than the ${MAX_LISTENERS} a Gateway may have`,
         'split the hosts over a second Gateway, or serve a domain with a wildcard listener (its certificate then needs a DNS-01 issuer)');
     }
-    const labels = (name: string, component: string) => ({
-      [LabelKeys.name]: name,
-      [LabelKeys.instance]: name,
-      [LabelKeys.component]: component,
-      [LabelKeys.partOf]: 'platform',
-      [LabelKeys.managedBy]: MANAGED_BY,
-    });
     // The last wave of platform-config: nothing there waits on the Gateway, whose listeners are
     // not ready until their certificates are issued (which needs DNS to point at it).
     const wave = syncWaveAnnotation(SyncWave.TRAFFIC);
     const routeKinds = [{ group: GATEWAY_API_GROUP, kind: 'HTTPRoute' }];
 
     this.gatewayClass = new GatewayClass(this, 'class', {
-      metadata: { name: settings.className, labels: labels(settings.className, 'gateway-class'), annotations: wave },
+      metadata: { name: settings.className, labels: platformLabels(settings.className, 'gateway-class'), annotations: wave },
       spec: {
         controllerName: IMPLEMENTATIONS[settings.implementation].controllerName,
         description: `The ${env.name} edge (${settings.implementation})`,
@@ -127,7 +120,7 @@ export class EdgeGateway extends Construct {
       metadata: {
         name: settings.name,
         namespace: settings.namespace,
-        labels: labels(settings.name, 'gateway'),
+        labels: platformLabels(settings.name, 'gateway'),
         annotations: {
           [CLUSTER_ISSUER_ANNOTATION]: env.settings.clusterIssuer,
           // A listener reports ResolvedRefs False (Argo CD: Degraded) until cert-manager has
@@ -142,7 +135,7 @@ export class EdgeGateway extends Construct {
     });
 
     this.httpsRedirect = new HttpRoute(this, 'https-redirect', {
-      metadata: { name: 'https-redirect', namespace: settings.namespace, labels: labels('https-redirect', 'ingress'), annotations: wave },
+      metadata: { name: 'https-redirect', namespace: settings.namespace, labels: platformLabels('https-redirect', 'ingress'), annotations: wave },
       spec: {
         parentRefs: [{ group: GATEWAY_API_GROUP, kind: 'Gateway', name: settings.name, sectionName: HTTP_LISTENER }],
         rules: [{
@@ -156,7 +149,7 @@ export class EdgeGateway extends Construct {
 
     // Document 000: TLS 1.2 and 1.3 only.
     this.clientPolicy = new ClientTrafficPolicy(this, 'client-policy', {
-      metadata: { name: settings.name, namespace: settings.namespace, labels: labels(settings.name, 'gateway'), annotations: wave },
+      metadata: { name: settings.name, namespace: settings.namespace, labels: platformLabels(settings.name, 'gateway'), annotations: wave },
       spec: {
         targetRefs: [{ group: GATEWAY_API_GROUP, kind: 'Gateway', name: settings.name }],
         tls: { minVersion: ClientTrafficPolicySpecTlsMinVersion.VALUE_1_2, maxVersion: ClientTrafficPolicySpecTlsMaxVersion.VALUE_1_3 },

@@ -8,7 +8,7 @@ import {
 } from '../../imports/gateway.networking.k8s.io';
 import { SystemChart } from '../chart';
 import { fail } from '../core/errors';
-import { LabelKeys, MANAGED_BY } from '../core/labels';
+import { stableLabels } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
 import { isDnsLabel } from '../core/names';
 import { Environment } from '../environments/environment';
@@ -87,13 +87,7 @@ export class WebRoute extends Construct {
       this.notEnforced.push(`maxBodySize ${props.maxBodySize}: Envoy streams request bodies to the backend without a size limit`);
     }
 
-    const labels = (name: string) => ({
-      [LabelKeys.name]: props.name,
-      [LabelKeys.instance]: name,
-      [LabelKeys.component]: props.component ?? 'ingress',
-      [LabelKeys.partOf]: chart.system,
-      [LabelKeys.managedBy]: MANAGED_BY,
-    });
+    const labels = (instance: string) => stableLabels({ name: props.name, instance, component: props.component ?? 'ingress', partOf: chart.system });
     const headerFilter = headers ? [{
       type: HttpRouteSpecRulesFiltersType.RESPONSE_HEADER_MODIFIER,
       responseHeaderModifier: { set: Object.keys(headers.headers).sort().map(name => ({ name, value: headers.headers[name] })) },
@@ -182,13 +176,7 @@ export class WebRoute extends Construct {
       fail(this, `ReferenceGrant name "${name}" is longer than 63 characters`, 'use shorter namespace or Service names');
     }
     this.referenceGrants.push(new ReferenceGrant(target, id, {
-      metadata: namespacedMeta(target, name, {
-        [LabelKeys.name]: backend.serviceName,
-        [LabelKeys.instance]: name,
-        [LabelKeys.component]: 'ingress',
-        [LabelKeys.partOf]: target.system,
-        [LabelKeys.managedBy]: MANAGED_BY,
-      }),
+      metadata: namespacedMeta(target, name, stableLabels({ name: backend.serviceName, instance: name, component: 'ingress', partOf: target.system })),
       spec: {
         from: [{ group: GATEWAY_API_GROUP, kind: 'HTTPRoute', namespace: fromNamespace }],
         to: [{ group: '', kind: 'Service', name: backend.serviceName }],

@@ -186,15 +186,13 @@ export class FleetGitOps extends Construct {
     // it creates the systems' projects and Applications.
     if (props.platform) {
       const platform = props.platform;
-      const kinds = Lazy.any({ produce: () => renderedKinds(platform.scopes) });
       this.platformProject = new AppProject(this, 'platform-project', {
         metadata: meta(PLATFORM_NAME, 'project', RootWave.PLATFORM_PROJECT),
         spec: {
           description: `The ${env.name} platform layer: the add-on Applications, their Namespaces and the cluster objects of their kinds`,
           sourceRepos: [gitops.repoURL],
           destinations: Lazy.any({ produce: () => renderedNamespaces(platform.scopes, gitops.namespace).map(namespace => ({ server, namespace })) }),
-          clusterResourceWhitelist: Lazy.any({ produce: () => (kinds.produce() as Kind[]).filter(k => k.clusterScoped).map(({ group, kind }) => ({ group, kind })) }),
-          namespaceResourceWhitelist: Lazy.any({ produce: () => (kinds.produce() as Kind[]).filter(k => !k.clusterScoped).map(({ group, kind }) => ({ group, kind })) }),
+          ...kindWhitelists(platform.scopes),
           orphanedResources: { warn: true },
         },
       });
@@ -224,7 +222,6 @@ export class FleetGitOps extends Construct {
       if (system.environment !== env) {
         fail(this, `system ${system.node.path} is rendered for ${system.environment.name}, not ${env.name}`, 'pass only the systems of this environment');
       }
-      const kinds = Lazy.any({ produce: () => renderedKinds([system]) });
       // Projects before Applications: an Application needs its project to exist.
       projects[name] = new AppProject(this, `${name}-project`, {
         metadata: meta(name, 'project', RootWave.SYSTEM_PROJECTS),
@@ -232,8 +229,7 @@ export class FleetGitOps extends Construct {
           description: `${name} in ${env.name}: only namespace ${system.namespaceName} and the kinds it renders`,
           sourceRepos: [gitops.repoURL],
           destinations: [{ server, namespace: system.namespaceName }],
-          clusterResourceWhitelist: Lazy.any({ produce: () => (kinds.produce() as Kind[]).filter(k => k.clusterScoped).map(({ group, kind }) => ({ group, kind })) }),
-          namespaceResourceWhitelist: Lazy.any({ produce: () => (kinds.produce() as Kind[]).filter(k => !k.clusterScoped).map(({ group, kind }) => ({ group, kind })) }),
+          ...kindWhitelists([system]),
           orphanedResources: { warn: true },
         },
       });
@@ -290,6 +286,14 @@ function renderedKinds(scopes: readonly Construct[]): Kind[] {
     seen.set(`${group}/${o.kind}`, { group, kind: o.kind, clusterScoped: CLUSTER_SCOPED.has(o.kind) });
   }
   return [...seen.values()].sort((a, b) => byCodeUnit(a.group, b.group) || byCodeUnit(a.kind, b.kind));
+}
+
+/** An AppProject's whitelists: exactly the cluster-scoped and the namespaced kinds rendered under `scopes`, read at synth. */
+function kindWhitelists(scopes: readonly Construct[]) {
+  const only = (clusterScoped: boolean) => Lazy.any({
+    produce: () => renderedKinds(scopes).filter(k => k.clusterScoped === clusterScoped).map(({ group, kind }) => ({ group, kind })),
+  });
+  return { clusterResourceWhitelist: only(true), namespaceResourceWhitelist: only(false) };
 }
 
 /** The namespaces of the namespaced objects rendered under `scopes`, and `always`, sorted. */

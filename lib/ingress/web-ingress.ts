@@ -10,6 +10,7 @@ import { namespacedMeta } from '../core/metadata';
 import { checkDnsSubdomain } from '../core/names';
 import { checkNginxSize } from '../core/nginx';
 import { Environment } from '../environments/environment';
+import { CLUSTER_ISSUER_ANNOTATION } from '../platform/cluster-issuers';
 import { CLUSTER_ISSUERS, knownIssuer } from './cluster-issuers';
 import { ResponseHeaders } from './response-headers';
 
@@ -251,7 +252,7 @@ export class WebIngress extends Construct {
       annotations[`${NGINX}/limit-burst-multiplier`] = String(rate.burstMultiplier);
     }
     if (tls) {
-      annotations['cert-manager.io/cluster-issuer'] = props.clusterIssuer ?? env.settings.clusterIssuer;
+      annotations[CLUSTER_ISSUER_ANNOTATION] = props.clusterIssuer ?? env.settings.clusterIssuer;
       annotations[`${NGINX}/ssl-redirect`] = 'true';
       annotations[`${NGINX}/force-ssl-redirect`] = 'true';
     }

@@ -2,9 +2,9 @@ import { Construct } from 'constructs';
 import { Application, ApplicationSpecSource } from '../../imports/argoproj.io';
 import { checkDnsLabel } from '../core/checks';
 import { fail } from '../core/errors';
-import { LabelKeys, MANAGED_BY } from '../core/labels';
+import { platformLabels } from './platform-chart';
 import { Environment } from '../environments/environment';
-import { IN_CLUSTER, SyncRetry, syncRetry } from '../gitops/argo-cd';
+import { IN_CLUSTER, syncRetry } from '../gitops/argo-cd';
 import { syncWaveAnnotation } from '../gitops/sync-waves';
 import { floatingParts, PlatformPin } from './pins';
 
@@ -36,16 +36,6 @@ export interface AddonApplicationProps {
    * @default - the Application name
    */
   readonly releaseName?: string;
-  /**
-   * Prune what the chart no longer renders.
-   * @default - as the environment's gitops.automated (no pruning where people sync by hand)
-   */
-  readonly prune?: boolean;
-  /**
-   * Retry policy.
-   * @default - 5 attempts, 10s backoff doubling up to 5m
-   */
-  readonly retry?: SyncRetry;
 }
 
 /**
@@ -97,13 +87,7 @@ export class AddonApplication extends Construct {
       metadata: {
         name: props.name,
         namespace: gitops.namespace,
-        labels: {
-          [LabelKeys.name]: props.name,
-          [LabelKeys.instance]: props.name,
-          [LabelKeys.component]: 'application',
-          [LabelKeys.partOf]: 'platform',
-          [LabelKeys.managedBy]: MANAGED_BY,
-        },
+        labels: platformLabels(props.name, 'application'),
         annotations: syncWaveAnnotation(props.wave),
       },
       spec: {
@@ -111,10 +95,11 @@ export class AddonApplication extends Construct {
         source,
         destination: { server: gitops.destinationServer ?? IN_CLUSTER, namespace: props.namespace },
         syncPolicy: {
-          automated: { prune: props.prune ?? gitops.automated, selfHeal: true },
+          // Prunes only where Argo CD prunes the systems too (not where people sync by hand).
+          automated: { prune: gitops.automated, selfHeal: true },
           // Server-side apply: several charts' CRDs exceed the 256 KiB last-applied annotation.
           syncOptions: ['ServerSideApply=true', 'RespectIgnoreDifferences=true'],
-          retry: syncRetry(this, props.retry ?? {}),
+          retry: syncRetry(this, {}),
         },
         ignoreDifferences: INJECTED_CA_BUNDLES,
         revisionHistoryLimit: 10,

@@ -2,8 +2,9 @@ import { Construct, IConstruct } from 'constructs';
 import { ClusterIssuer } from '../../imports/cert-manager.io';
 import { byCodeUnit } from '../core/checks';
 import { fail } from '../core/errors';
-import { LabelKeys, MANAGED_BY } from '../core/labels';
+import { platformLabels } from './platform-chart';
 import { Environment } from '../environments/environment';
+import { GATEWAY_API_GROUP } from '../gateway/listeners';
 import { CLUSTER_ISSUERS, knownIssuer } from '../ingress/cluster-issuers';
 
 /** The annotation naming the ClusterIssuer that signs an Ingress's certificate. */
@@ -60,13 +61,7 @@ export class AcmeClusterIssuer extends Construct {
     this.issuer = new ClusterIssuer(this, 'Resource', {
       metadata: {
         name: props.name,
-        labels: {
-          [LabelKeys.name]: props.name,
-          [LabelKeys.instance]: props.name,
-          [LabelKeys.component]: 'certificate-issuer',
-          [LabelKeys.partOf]: 'platform',
-          [LabelKeys.managedBy]: MANAGED_BY,
-        },
+        labels: platformLabels(props.name, 'certificate-issuer'),
       },
       spec: {
         acme: {
@@ -76,7 +71,7 @@ export class AcmeClusterIssuer extends Construct {
             http01: 'gateway' in props.solver
               ? {
                 gatewayHttpRoute: {
-                  parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', ...props.solver.gateway }],
+                  parentRefs: [{ group: GATEWAY_API_GROUP, kind: 'Gateway', ...props.solver.gateway }],
                   // The solver's Service is reached by the Gateway, not from outside the cluster.
                   serviceType: 'ClusterIP',
                 },

@@ -2,7 +2,7 @@ import { Construct, IConstruct } from 'constructs';
 import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpecTargetCreationPolicy } from '../../imports/external-secrets.io';
 import { byCodeUnit } from '../core/checks';
 import { fail } from '../core/errors';
-import { LabelKeys, MANAGED_BY } from '../core/labels';
+import { platformLabels } from './platform-chart';
 import { Environment } from '../environments/environment';
 
 /** The kinds the prometheus-operator's Prometheus selects by label and namespace. */
@@ -70,13 +70,7 @@ export class GrafanaAdminSecret extends Construct {
       metadata: {
         name: GRAFANA_ADMIN.secretName,
         namespace: props.namespace,
-        labels: {
-          [LabelKeys.name]: GRAFANA_ADMIN.secretName,
-          [LabelKeys.instance]: GRAFANA_ADMIN.secretName,
-          [LabelKeys.component]: 'secret',
-          [LabelKeys.partOf]: 'platform',
-          [LabelKeys.managedBy]: MANAGED_BY,
-        },
+        labels: platformLabels(GRAFANA_ADMIN.secretName, 'secret'),
       },
       spec: {
         refreshInterval: store.refreshInterval,

@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { stableLabels } from '../core/labels';
 import { Environment } from '../environments/environment';
 import { applyRetention } from '../gitops/sync-options';
 import { applySyncWave } from '../gitops/sync-waves';
@@ -10,6 +11,11 @@ export type PlatformFolder =
   | 'platform'
   /** Cluster objects of the add-ons' kinds (ClusterIssuers, the ClusterSecretStore), applied once their CRDs exist. */
   | 'platform-config';
+
+/** The recommended labels of a platform object named `name`: its own instance, part of the platform. */
+export function platformLabels(name: string, component: string): Record<string, string> {
+  return stableLabels({ name, instance: name, component, partOf: 'platform' });
+}
 
 /** Where bootstrap files go inside a platform folder: Argo CD reads `*.yaml` of the folder only (recurse: false). */
 export const BOOTSTRAP_FOLDER = 'bootstrap';

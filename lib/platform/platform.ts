@@ -4,7 +4,6 @@ import { Application, AppProject } from '../../imports/argoproj.io';
 import { SystemChart } from '../chart';
 import { byCodeUnit } from '../core/checks';
 import { fail } from '../core/errors';
-import { LabelKeys, MANAGED_BY } from '../core/labels';
 import { IN_CLUSTER, PLATFORM_NAME, syncRetry } from '../gitops/argo-cd';
 import { healthCustomizations } from '../gitops/health-checks';
 import { syncWaveAnnotation } from '../gitops/sync-waves';
@@ -19,7 +18,7 @@ import { allowedResponseHeaders } from './ingress-controller';
 import { addonNamespaces } from './namespaces';
 import { GRAFANA_ADMIN, GrafanaAdminSecret, monitoringSelection, namespacesByName } from './monitoring-stack';
 import { AddonName, PINS } from './pins';
-import { PlatformChart } from './platform-chart';
+import { PlatformChart, platformLabels } from './platform-chart';
 import { grafanaSidecarValues } from '../observability/dashboard';
 import { adapterRules, prometheusUrl } from './prometheus-adapter';
 import { FleetSecretStore, operatorServiceAccountAnnotations } from './secret-store';
@@ -153,11 +152,7 @@ export class FleetPlatform extends Construct {
         metadata: {
           name,
           labels: {
-            [LabelKeys.name]: name,
-            [LabelKeys.instance]: name,
-            [LabelKeys.component]: 'namespace',
-            [LabelKeys.partOf]: 'platform',
-            [LabelKeys.managedBy]: MANAGED_BY,
+            ...platformLabels(name, 'namespace'),
             'pod-security.kubernetes.io/enforce': level,
             'pod-security.kubernetes.io/warn': 'restricted',
             'pod-security.kubernetes.io/audit': 'restricted',
@@ -172,7 +167,7 @@ export class FleetPlatform extends Construct {
       metadata: {
         name: ADDONS_PROJECT,
         namespace: gitops.namespace,
-        labels: labels(ADDONS_PROJECT, 'project'),
+        labels: platformLabels(ADDONS_PROJECT, 'project'),
         annotations: syncWaveAnnotation(PlatformWave.PROJECT),
       },
       spec: {
@@ -397,7 +392,7 @@ export class FleetPlatform extends Construct {
       metadata: {
         name: 'platform-config',
         namespace: gitops.namespace,
-        labels: labels('platform-config', 'application'),
+        labels: platformLabels('platform-config', 'application'),
         annotations: syncWaveAnnotation(PlatformWave.CONFIG),
       },
       spec: {
@@ -418,14 +413,4 @@ export class FleetPlatform extends Construct {
       },
     });
   }
-}
-
-function labels(name: string, component: string): Record<string, string> {
-  return {
-    [LabelKeys.name]: name,
-    [LabelKeys.instance]: name,
-    [LabelKeys.component]: component,
-    [LabelKeys.partOf]: 'platform',
-    [LabelKeys.managedBy]: MANAGED_BY,
-  };
 }

@@ -3,7 +3,7 @@ import {
   ClusterSecretStore, ClusterSecretStoreSpecProvider, ClusterSecretStoreSpecProviderAwsService, ClusterSecretStoreSpecProviderVaultVersion,
 } from '../../imports/external-secrets.io';
 import { fail } from '../core/errors';
-import { LabelKeys, MANAGED_BY } from '../core/labels';
+import { platformLabels } from './platform-chart';
 import { isDnsSubdomain } from '../core/names';
 import { Environment, SecretManager } from '../environments/environment';
 import { durationSeconds } from '../monitoring/duration';
@@ -50,13 +50,7 @@ export class FleetSecretStore extends Construct {
     this.store = new ClusterSecretStore(this, 'Resource', {
       metadata: {
         name: settings.storeName,
-        labels: {
-          [LabelKeys.name]: settings.storeName,
-          [LabelKeys.instance]: settings.storeName,
-          [LabelKeys.component]: 'secret-store',
-          [LabelKeys.partOf]: 'platform',
-          [LabelKeys.managedBy]: MANAGED_BY,
-        },
+        labels: platformLabels(settings.storeName, 'secret-store'),
       },
       spec: { provider: provider(this, settings.manager, props) },
     });

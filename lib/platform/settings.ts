@@ -1,4 +1,4 @@
-import { EnvironmentName, PerEnvironment, SecretManager } from '../environments/environment';
+import { PerEnvironment, SecretManager } from '../environments/environment';
 
 /**
  * The cloud identity the External Secrets Operator's controller runs as, to read the secret
@@ -38,11 +38,6 @@ export const PLATFORM: PerEnvironment<PlatformSettings> = {
   staging: { secretsOperatorIdentity: gcp('fleet-staging'), prometheusRetention: '15d', prometheusStorage: '50Gi' },
   production: { secretsOperatorIdentity: gcp('fleet-production'), prometheusRetention: '30d', prometheusStorage: '100Gi' },
 };
-
-/** The platform settings of one environment. */
-export function platformSettings(name: EnvironmentName): PlatformSettings {
-  return PLATFORM[name];
-}
 
 /** The identity kind each secret manager is reached with. */
 export const IDENTITY_FOR_MANAGER: Readonly<Record<SecretManager['kind'], SecretsOperatorIdentity['kind']>> = {
