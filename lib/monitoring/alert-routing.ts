@@ -7,7 +7,7 @@ import {
 import { SystemChart } from '../chart';
 import { checkSecretKeyReference, SecretKeyReference, SecretReference } from '../config/secret-reference';
 import { fail } from '../core/errors';
-import { LabelKeys, MANAGED_BY } from '../core/labels';
+import { stableLabels } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
 import { Environment } from '../environments/environment';
 import { AlertRules, AlertSeverity } from './alert-rules';
@@ -90,8 +90,6 @@ export interface AlertRoutingProps {
  */
 export class AlertRouting extends Construct {
   public readonly config: AlertmanagerConfig;
-  /** Receiver name per severity. */
-  public readonly receivers: Readonly<Record<AlertSeverity, string>>;
 
   constructor(scope: Construct, id: string, props: AlertRoutingProps) {
     super(scope, id);
@@ -118,18 +116,18 @@ export class AlertRouting extends Construct {
     const selector = (ref: SecretKeyReference) => ({ name: ref.secretName, key: ref.key });
 
     const slack = { apiUrl: selector(secret('Slack webhook URL', RECEIVER_KEYS.slack)), channel: props.chatChannel, sendResolved: true };
-    const names: Record<AlertSeverity, string> = { critical: 'critical', warning: 'warning', info: 'info' };
+    // Each receiver is named after the severity it serves.
     const receivers: AlertmanagerConfigSpecReceivers[] = [
       {
-        name: names.critical,
+        name: 'critical',
         ...(env.settings.alerting.pageOnCritical
           ? { pagerdutyConfigs: [{ routingKey: selector(secret('PagerDuty routing key', RECEIVER_KEYS.pagerduty)), sendResolved: true }] }
           : {}),
         slackConfigs: [slack],
       },
-      { name: names.warning, slackConfigs: [slack] },
+      { name: 'warning', slackConfigs: [slack] },
       {
-        name: names.info,
+        name: 'info',
         emailConfigs: [{
           to: props.email,
           from: env.settings.alerting.smtp.from,
@@ -142,26 +140,21 @@ export class AlertRouting extends Construct {
       },
     ];
     const route = (severity: AlertSeverity) => ({
-      receiver: names[severity],
+      receiver: severity,
       matchers: [{ name: 'severity', value: severity, matchType: RouteMatch.VALUE_EQUALS }],
       groupBy: GROUP_BY,
       ...ROUTE_TIMING[severity],
     });
-    this.receivers = names;
     this.config = new AlertmanagerConfig(this, 'Resource', {
       metadata: namespacedMeta(this, chart.system, {
-        [LabelKeys.name]: chart.system,
-        [LabelKeys.instance]: chart.system,
-        [LabelKeys.component]: 'alert-routing',
-        [LabelKeys.partOf]: chart.system,
-        [LabelKeys.managedBy]: MANAGED_BY,
+        ...stableLabels({ name: chart.system, instance: chart.system, component: 'alert-routing', partOf: chart.system }),
         ...env.settings.prometheusSelector,
       }),
       spec: {
         // The operator adds `namespace="<this namespace>"` to this route (OnNamespace), so it
         // sees the system's alerts only. An alert without a known severity still reaches chat.
         route: {
-          receiver: names.warning,
+          receiver: 'warning',
           groupBy: GROUP_BY,
           ...ROUTE_TIMING.warning,
           routes: (['critical', 'warning', 'info'] as const).map(route),
@@ -194,7 +187,7 @@ export class AlertRouting extends Construct {
  * interval (the group's, else Prometheus's) + `for` + the route's group_wait. Scrape
  * intervals and range windows come on top of that; they are the expressions' to keep short.
  */
-export function responseTimeProblems(chart: SystemChart, bounds: Partial<Record<AlertSeverity, string>>): string[] {
+function responseTimeProblems(chart: SystemChart, bounds: Partial<Record<AlertSeverity, string>>): string[] {
   const problems: string[] = [];
   for (const rules of chart.node.findAll().filter((c): c is AlertRules => c instanceof AlertRules)) {
     for (const group of rules.groups) {

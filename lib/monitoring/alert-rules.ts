@@ -3,7 +3,7 @@ import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports
 import { SystemChart } from '../chart';
 import { checkUnique } from '../core/checks';
 import { fail } from '../core/errors';
-import { checkLabelValue, LabelKeys, MANAGED_BY } from '../core/labels';
+import { checkLabelValue, stableLabels } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
 import { Environment } from '../environments/environment';
 import { parseDuration } from './duration';
@@ -129,11 +129,7 @@ export class AlertRules extends Construct {
     this.groups = props.groups;
     this.rule = new PrometheusRule(this, 'Resource', {
       metadata: namespacedMeta(this, props.name, {
-        [LabelKeys.name]: props.name,
-        [LabelKeys.instance]: props.name,
-        [LabelKeys.component]: 'alerting',
-        [LabelKeys.partOf]: chart.system,
-        [LabelKeys.managedBy]: MANAGED_BY,
+        ...stableLabels({ name: props.name, instance: props.name, component: 'alerting', partOf: chart.system }),
         ...env.settings.prometheusSelector,
       }),
       spec: {

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Probe, ProbeSpecProberScheme } from '../../imports/monitoring.coreos.com';
 import { SystemChart } from '../chart';
 import { fail } from '../core/errors';
-import { LabelKeys, MANAGED_BY } from '../core/labels';
+import { stableLabels } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
 import { Environment } from '../environments/environment';
 import { AlertGroupSpec, AlertRules } from './alert-rules';
@@ -88,11 +88,7 @@ export class EndpointProbes extends Construct {
 
     const probe = (name: string, module: BlackboxModuleName, targets: string[], every: string) => new Probe(this, name, {
       metadata: namespacedMeta(this, name, {
-        [LabelKeys.name]: name,
-        [LabelKeys.instance]: name,
-        [LabelKeys.component]: 'probe',
-        [LabelKeys.partOf]: chart.system,
-        [LabelKeys.managedBy]: MANAGED_BY,
+        ...stableLabels({ name, instance: name, component: 'probe', partOf: chart.system }),
         ...env.settings.prometheusSelector,
       }),
       spec: {

@@ -5,7 +5,7 @@ import { fail } from '../core/errors';
 import { namespacedMeta } from '../core/metadata';
 import { Environment } from '../environments/environment';
 import { checkCustomMetrics, CustomMetric } from '../observability/metric';
-import { ScrapeSpec, scrapeTiming } from './service-monitor';
+import { ScrapeSpec, scrapeEndpoint } from './service-monitor';
 
 export interface PodScrapeProps extends Omit<ScrapeSpec, 'port'> {
   /** PodMonitor name. */
@@ -30,8 +30,6 @@ export interface PodScrapeProps extends Omit<ScrapeSpec, 'port'> {
  */
 export class PodScrape extends Construct {
   public readonly podMonitor: PodMonitor;
-  /** The `job` label of every series scraped. */
-  public readonly job: string;
   /** The workload scraped (the PodScrape's name), for dashboards. */
   public readonly workload: string;
   /** The `job` label values, as a Monitor's. */
@@ -49,13 +47,8 @@ export class PodScrape extends Construct {
       fail(this, `jobLabel "${props.jobLabel}" is not a label of the pod selector`,
         `use one of: ${Object.keys(props.podSelector).join(', ')}`);
     }
-    const path = props.path ?? '/metrics';
-    if (!path.startsWith('/')) {
-      fail(this, `metrics path "${path}" does not start with "/"`, 'use an absolute path such as "/metrics"');
-    }
-    const { interval, scrapeTimeout } = scrapeTiming(this, props);
+    const { path, interval, scrapeTimeout } = scrapeEndpoint(this, props);
     checkCustomMetrics(this, props.custom ?? []);
-    this.job = job;
     this.workload = props.name;
     this.jobs = [job];
     this.namespace = SystemChart.of(this).namespaceName;
@@ -65,7 +58,7 @@ export class PodScrape extends Construct {
       spec: {
         jobLabel: props.jobLabel,
         selector: { matchLabels: props.podSelector },
-        namespaceSelector: { matchNames: [SystemChart.of(this).namespaceName] },
+        namespaceSelector: { matchNames: [this.namespace] },
         podMetricsEndpoints: [{ port: props.port, path, interval, scrapeTimeout, scheme: PodMonitorSpecPodMetricsEndpointsScheme.HTTP }],
       },
     });

@@ -73,10 +73,15 @@ export interface MonitorProps extends ScrapeSpec {
 }
 
 /**
- * The interval and timeout of a scrape: the interval defaults to 30s, the timeout to 10s (or
- * the interval when shorter) and may not exceed the interval.
+ * The path, interval and timeout of a scrape: the path defaults to /metrics and must be
+ * absolute; the interval defaults to 30s, the timeout to 10s (or the interval when shorter)
+ * and may not exceed the interval.
  */
-export function scrapeTiming(scope: Construct, spec: Pick<ScrapeSpec, 'interval' | 'scrapeTimeout'>): { interval: string; scrapeTimeout: string } {
+export function scrapeEndpoint(scope: Construct, spec: Pick<ScrapeSpec, 'path' | 'interval' | 'scrapeTimeout'>): { path: string; interval: string; scrapeTimeout: string } {
+  const path = spec.path ?? '/metrics';
+  if (!path.startsWith('/')) {
+    fail(scope, `metrics path "${path}" does not start with "/"`, 'use an absolute path such as "/metrics"');
+  }
   const interval = spec.interval ?? '30s';
   const intervalSeconds = parseDuration(scope, 'scrape interval', interval);
   const scrapeTimeout = spec.scrapeTimeout ?? (intervalSeconds < 10 ? interval : '10s');
@@ -84,7 +89,7 @@ export function scrapeTiming(scope: Construct, spec: Pick<ScrapeSpec, 'interval'
     fail(scope, `scrapeTimeout ${scrapeTimeout} is longer than the interval ${interval}`,
       `set scrapeTimeout to at most ${interval}`);
   }
-  return { interval, scrapeTimeout };
+  return { path, interval, scrapeTimeout };
 }
 
 /** A prometheus-operator ServiceMonitor for one workload's Services. */
@@ -112,11 +117,7 @@ export class Monitor extends Construct {
       fail(this, `metrics port "${port}" is not a named port of the Service`,
         `use one of: ${props.servicePortNames.join(', ') || '(none)'}`);
     }
-    const path = props.path ?? '/metrics';
-    if (!path.startsWith('/')) {
-      fail(this, `metrics path "${path}" does not start with "/"`, 'use an absolute path such as "/metrics"');
-    }
-    const { interval, scrapeTimeout } = scrapeTiming(this, props);
+    const { path, interval, scrapeTimeout } = scrapeEndpoint(this, props);
     this.serviceMonitor = new ServiceMonitor(this, 'Resource', {
       metadata: namespacedMeta(this, props.name, { ...props.labels, ...env.settings.prometheusSelector }),
       spec: {
@@ -124,7 +125,7 @@ export class Monitor extends Construct {
           matchLabels: props.serviceSelector,
           ...(props.skipServicesLabelled ? { matchExpressions: [{ key: props.skipServicesLabelled, operator: 'DoesNotExist' }] } : {}),
         },
-        namespaceSelector: { matchNames: [SystemChart.of(this).namespaceName] },
+        namespaceSelector: { matchNames: [this.namespace] },
         endpoints: [{ port, path, interval, scrapeTimeout, scheme: ServiceMonitorSpecEndpointsScheme.HTTP }],
         ...(props.podTargetLabels?.length ? { podTargetLabels: props.podTargetLabels } : {}),
       },

@@ -10,7 +10,7 @@ import { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundat
 import { SystemChart } from '../chart';
 import { checkUnique } from '../core/checks';
 import { fail } from '../core/errors';
-import { LabelKeys, MANAGED_BY } from '../core/labels';
+import { stableLabels } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
 import { checkPromQL } from '../monitoring/promql';
 
@@ -206,11 +206,7 @@ export class Dashboard extends Construct {
     const name = `dashboard-${props.uid}`;
     this.configMap = new k8s.KubeConfigMap(this, 'Resource', {
       metadata: namespacedMeta(this, name, {
-        [LabelKeys.name]: name,
-        [LabelKeys.instance]: name,
-        [LabelKeys.component]: 'dashboard',
-        [LabelKeys.partOf]: chart.system,
-        [LabelKeys.managedBy]: MANAGED_BY,
+        ...stableLabels({ name, instance: name, component: 'dashboard', partOf: chart.system }),
         [DASHBOARD_LABEL]: '1',
       }, { [FOLDER_ANNOTATION]: props.folder }),
       // The sidecar writes each key as a file; the file name must be unique in the folder.
@@ -220,7 +216,7 @@ export class Dashboard extends Construct {
 }
 
 /** Refuses a panel query Prometheus would refuse, naming dashboard, panel and query. */
-export function checkPanelQuery(scope: Construct, uid: string, title: string, index: number, expr: string): void {
+function checkPanelQuery(scope: Construct, uid: string, title: string, index: number, expr: string): void {
   const where = `dashboard ${uid} panel "${title}" query ${String.fromCharCode(65 + index)}`;
   const concrete = concreteQuery(expr);
   if ('unknown' in concrete) {

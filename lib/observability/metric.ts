@@ -120,6 +120,12 @@ const TARGET_LABELS = new Set(['job', 'instance', 'namespace', 'pod', 'service',
 export function seriesLabel(label: string): string {
   return TARGET_LABELS.has(label) ? `exported_${label}` : label;
 }
+
+/** The matcher of a scrape's `job` values: `job="a"` or `job=~"a|b"`. */
+export function jobMatcher(jobs: readonly string[]): string {
+  return jobs.length === 1 ? `job="${jobs[0]}"` : `job=~"${jobs.join('|')}"`;
+}
+
 const AGGREGATES: readonly Aggregate[] = ['sum', 'max', 'avg', 'min'];
 const UNITS: readonly MetricUnit[] = ['seconds', 'milliseconds', 'bytes', 'ratio', 'none'];
 

@@ -1,10 +1,11 @@
 import { IConstruct } from 'constructs';
-import { AutoscalingSpec } from '../autoscaling/autoscaler';
+import { AutoscalingSpec, podsMetricSource } from '../autoscaling/autoscaler';
 import { fail } from '../core/errors';
+import { CERTIFICATE_WARNING_DAYS } from '../monitoring/endpoint-probes';
 import { parseQuantity } from '../core/quantity';
 import { HTTP_DURATION, HTTP_REQUESTS } from './catalogue';
 import { PanelSpec, PanelUnit } from './dashboard';
-import { CustomMetric, isRatio, MetricSpec, MetricUnit, seriesLabel } from './metric';
+import { CustomMetric, isRatio, jobMatcher, MetricSpec, MetricUnit, seriesLabel } from './metric';
 import { BURN_RATE_ALERTS, errorRatioRecord, pct, ServiceLevelObjectives } from './service-level';
 
 /**
@@ -25,11 +26,6 @@ export interface ScrapedWorkload {
   readonly jobs: readonly string[];
   /** The metrics it declares. */
   readonly custom: readonly CustomMetric[];
-}
-
-/** `job="a"` or `job=~"a|b"`. */
-export function jobMatcher(jobs: readonly string[]): string {
-  return jobs.length === 1 ? `job="${jobs[0]}"` : `job=~"${jobs.join('|')}"`;
 }
 
 /** The selector (inside braces) of a workload's series. */
@@ -226,12 +222,6 @@ export function sloPanels(slo: ServiceLevelObjectives): PanelSpec[] {
   }));
 }
 
-/** The series a Pods metric of an HPA is computed from (prometheus-adapter's naming convention). */
-export function podsMetricSource(metric: string): { series: string; type: 'counter' | 'gauge' } {
-  const rate = /^(.+)_per_second$/.exec(metric);
-  return rate ? { series: `${rate[1]}_total`, type: 'counter' } : { series: metric, type: 'gauge' };
-}
-
 /**
  * The HPA's replicas against its bounds, and each Pods metric per pod against its target.
  * The source series of a Pods metric must be declared: the HPA cannot scale on a series the
@@ -279,7 +269,6 @@ export interface IngressModel {
   readonly hosts: readonly string[];
 }
 
-/** Denied requests, client errors, edge 503s and certificate lifetimes of a system's Ingresses. */
 /**
  * The edge as the blackbox probes see it from outside, where no ingress-nginx runs (the Gateway
  * API edge, whose Envoy metrics the fleet does not scrape yet): certificates and the security
@@ -291,7 +280,7 @@ export function probeSecurityPanels(namespace: string): PanelSpec[] {
     {
       title: 'Days until the TLS certificate expires, by probed URL', unit: 'short',
       description: 'Lifetime left of the certificate each public host serves, as the blackbox exporter sees it (cert-manager renews 30 days ahead).',
-      thresholds: [{ value: 30, meaning: 'document 000: 30-day expiry warning' }],
+      thresholds: [{ value: CERTIFICATE_WARNING_DAYS, meaning: `document 000: ${CERTIFICATE_WARNING_DAYS}-day expiry warning` }],
       queries: [{ expr: `min by (instance) (probe_ssl_earliest_cert_expiry{${sel}} - time()) / 86400`, legend: '{{instance}}' }],
     },
     {
@@ -302,6 +291,7 @@ export function probeSecurityPanels(namespace: string): PanelSpec[] {
   ];
 }
 
+/** Denied requests, client errors, edge 503s and certificate lifetimes of a system's Ingresses. */
 export function securityPanels(namespace: string, ingresses: readonly IngressModel[]): PanelSpec[] {
   const names = ingresses.map(i => i.name);
   const hosts = [...new Set(ingresses.flatMap(i => i.hosts))].sort();
@@ -326,7 +316,7 @@ export function securityPanels(namespace: string, ingresses: readonly IngressMod
     {
       title: 'Days until the TLS certificate expires, by host', unit: 'short',
       description: 'Lifetime left of the certificate the ingress controller serves for each host (cert-manager renews 30 days ahead).',
-      thresholds: [{ value: 30, meaning: 'document 000: 30-day expiry warning' }],
+      thresholds: [{ value: CERTIFICATE_WARNING_DAYS, meaning: `document 000: ${CERTIFICATE_WARNING_DAYS}-day expiry warning` }],
       queries: [{ expr: `min by (host) (nginx_ingress_controller_ssl_expire_time_seconds{host=~"${anyOf(hosts)}"} - time()) / 86400`, legend: '{{host}}' }],
     },
   ];

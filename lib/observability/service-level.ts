@@ -2,12 +2,12 @@ import { Construct } from 'constructs';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
 import { SystemChart } from '../chart';
 import { fail } from '../core/errors';
-import { LabelKeys, MANAGED_BY } from '../core/labels';
+import { stableLabels } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
 import { Environment } from '../environments/environment';
 import { validateGoTemplate, validatePromQL } from '../monitoring/promql';
 import { HTTP_DURATION, HTTP_REQUESTS } from './catalogue';
-import { bucketsOf, CustomMetric, DEFAULT_BUCKETS, isRatio, leMatcher, MetricSpec } from './metric';
+import { bucketsOf, CustomMetric, DEFAULT_BUCKETS, isRatio, jobMatcher, leMatcher, MetricSpec } from './metric';
 
 /**
  * Service level objectives as the Google SRE workbook builds them (chapter 5, "Alerting on
@@ -193,9 +193,8 @@ export class ServiceLevelObjectives extends Construct {
       }] : []),
     ];
     this.objectives = objectives;
-    const jobMatcher = props.jobs.length === 1 ? `job="${props.jobs[0]}"` : `job=~"${props.jobs.join('|')}"`;
     if (source === 'application') {
-      this.selector = `namespace="${ns}", ${jobMatcher}`;
+      this.selector = `namespace="${ns}", ${jobMatcher(props.jobs)}`;
       this.indicator = {
         source, labels: { namespace: ns, job: props.jobs[0] }, requests: HTTP_REQUESTS, duration: HTTP_DURATION,
         // A per-color Service is never scraped; were it, each pod would count twice.
@@ -256,11 +255,7 @@ export class ServiceLevelObjectives extends Construct {
     const name = `${service}-slo`;
     this.rule = new PrometheusRule(this, 'Resource', {
       metadata: namespacedMeta(this, name, {
-        [LabelKeys.name]: name,
-        [LabelKeys.instance]: name,
-        [LabelKeys.component]: 'slo',
-        [LabelKeys.partOf]: chart.system,
-        [LabelKeys.managedBy]: MANAGED_BY,
+        ...stableLabels({ name, instance: name, component: 'slo', partOf: chart.system }),
         ...env.settings.prometheusSelector,
       }),
       spec: {
