@@ -11,8 +11,7 @@ const path = require('path');
 
 // The same setting as `npm run verify --crds`: FLEET_CRDS, by default ../shared/crds.
 const crds = path.resolve(__dirname, '..', process.env.FLEET_CRDS || path.join('..', 'shared', 'crds'));
-const { CRD_GROUPS: groups } = require('./crd-list');
-const wanted = Object.values(groups).flat();
+const { CRD_GROUPS: groups, CRD_FILES: wanted } = require('./crd-list');
 const absent = wanted.filter(f => !fs.existsSync(path.join(crds, f)));
 if (absent.length) {
   console.error(`npm run import: ${fs.existsSync(crds) ? `${absent.join(', ')} missing from` : 'no CRD folder at'} ${crds}.

@@ -1,8 +1,7 @@
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { SystemChart } from '../chart';
-import { checkLabelValue } from '../core/labels';
-import { LabelKeys, MANAGED_BY } from '../core/labels';
+import { checkLabelValue, LabelKeys, MANAGED_BY } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
 import { syncWaveAnnotation, SyncWave } from '../gitops/sync-waves';
 import { ServiceNetworkPolicy } from '../network/network-policy';
@@ -13,9 +12,6 @@ import { Color } from './blue-green';
 /** Pinned curl image the smoke test runs. */
 export const SMOKE_TEST_IMAGE = 'docker.io/curlimages/curl:8.10.1';
 
-/** Pod labels that record what a smoke test tests: reviewers, dashboards and the simulation read them. */
-export const TESTS_COLOR_LABEL = 'fleet.dev/tests-color';
-export const TESTS_VERSION_LABEL = 'fleet.dev/tests-version';
 
 /** When the test runs, and what its failure stops. */
 export type SmokeTestRole =
@@ -58,8 +54,6 @@ export interface SmokeTestProps {
 export class SmokeTest extends Construct {
   public readonly job: k8s.KubeJob;
   public readonly networkPolicy: ServiceNetworkPolicy;
-  /** The Job's name: `<service>-smoke-test` (gate) or `<service>-preview-smoke-test` (candidate). */
-  public readonly name: string;
   /** Labels of the smoke-test pods (the service's policy admits them). */
   public readonly podLabels: Record<string, string>;
 
@@ -67,8 +61,8 @@ export class SmokeTest extends Construct {
     super(scope, id);
     const chart = SystemChart.of(this);
     checkLabelValue(this, 'tested version', props.version);
+    // `<service>-smoke-test` (gate) or `<service>-preview-smoke-test` (candidate).
     const name = props.role === 'gate' ? `${props.serviceName}-smoke-test` : `${props.serviceName}-preview-smoke-test`;
-    this.name = name;
     const labels = {
       [LabelKeys.name]: name,
       [LabelKeys.instance]: name,
@@ -105,7 +99,7 @@ export class SmokeTest extends Construct {
         backoffLimit: 1,
         activeDeadlineSeconds: props.deadlineSeconds ?? 120,
         template: {
-          metadata: { labels: { ...labels, [TESTS_COLOR_LABEL]: props.color, [TESTS_VERSION_LABEL]: props.version } },
+          metadata: { labels: { ...labels, [LabelKeys.testsColor]: props.color, [LabelKeys.testsVersion]: props.version } },
           spec: renderPodSpec({ containers: [curl], restartPolicy: 'Never', terminationGracePeriodSeconds: 5 }),
         },
       },

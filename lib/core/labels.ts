@@ -14,6 +14,12 @@ export const LabelKeys = {
   version: 'app.kubernetes.io/version',
   /** Blue/green color of a workload's pods; Services select on it. */
   color: 'color',
+  /** Marks a blue/green service's per-color Service (value: the color); it is never scraped or routed to. */
+  colorService: 'fleet.dev/color-service',
+  /** On a smoke test's pod: the color it tests (reviewers, dashboards, the traffic map and the simulation read it). */
+  testsColor: 'fleet.dev/tests-color',
+  /** On a smoke test's pod: the version it tests. */
+  testsVersion: 'fleet.dev/tests-version',
 } as const;
 
 /** Who an object belongs to: the recommended app.kubernetes.io labels. */

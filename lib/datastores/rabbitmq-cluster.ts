@@ -14,7 +14,7 @@ import { Environment } from '../environments/environment';
 import { PodScrape } from '../monitoring/pod-monitor';
 import { RABBITMQ_METRICS } from '../observability/catalogue';
 import { INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/network-policy';
-import { checkResources, ResourceSpec } from '../workload/container';
+import { checkResources, operatorResources, ResourceSpec } from '../workload/container';
 import { spreadConstraints } from '../workload/pod';
 import { RABBITMQ_PORTS, rabbitmqPodLabels } from './operator-pods';
 import { ignoreOperatorPodsForKubeScore } from '../policy/kube-score-ignore';
@@ -135,20 +135,14 @@ export class RabbitmqCluster extends Construct implements INetworkEndpoint {
     this.podSelector = rabbitmqPodLabels(name);
     const labels = stableLabels({ name, instance: name, component, partOf: chart.system });
 
-    const amounts = <T>(make: (v: string) => T, a: ResourceSpec['requests']) => ({
-      cpu: make(a.cpu), memory: make(a.memory),
-      ...(a.ephemeralStorage ? { 'ephemeral-storage': make(a.ephemeralStorage) } : {}),
-    });
     const config = watermark !== undefined ? [`vm_memory_high_watermark.relative = ${watermark}`] : [];
     this.resource = new rmq.RabbitmqCluster(this, 'Resource', {
       metadata: namespacedMeta(this, name, labels),
       spec: {
         image: props.image,
         replicas,
-        resources: {
-          requests: amounts(v => rmq.RabbitmqClusterSpecResourcesRequests.fromString(v), props.resources.requests),
-          limits: amounts(v => rmq.RabbitmqClusterSpecResourcesLimits.fromString(v), props.resources.limits),
-        },
+        resources: operatorResources(props.resources,
+          v => rmq.RabbitmqClusterSpecResourcesRequests.fromString(v), v => rmq.RabbitmqClusterSpecResourcesLimits.fromString(v)),
         persistence: {
           storage: rmq.RabbitmqClusterSpecPersistenceStorage.fromString(props.storage),
           ...(props.storageClassName ? { storageClassName: props.storageClassName } : {}),

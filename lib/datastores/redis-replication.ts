@@ -16,7 +16,7 @@ import { Environment } from '../environments/environment';
 import { PodScrape } from '../monitoring/pod-monitor';
 import { REDIS_REPLICATION_METRICS } from '../observability/catalogue';
 import { INetworkEndpoint, PolicyPort, ServiceNetworkPolicy } from '../network/network-policy';
-import { checkResources, ResourceSpec } from '../workload/container';
+import { checkResources, operatorResources, ResourceSpec } from '../workload/container';
 import { spreadConstraints } from '../workload/pod';
 import { REDIS_PORTS, redisPodLabels } from './operator-pods';
 import { ignoreOperatorPodsForKubeScore } from '../policy/kube-score-ignore';
@@ -137,12 +137,9 @@ const MiB = 2 ** 20;
 const POD_SECURITY = { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } };
 const CONTAINER_SECURITY = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true };
 
+/** The operator's CRDs type requests and limits alike: one quantity type serves both. */
 function quantities<T>(make: (v: string) => T, r: ResourceSpec) {
-  const amounts = (a: ResourceSpec['requests']) => ({
-    cpu: make(a.cpu), memory: make(a.memory),
-    ...(a.ephemeralStorage ? { 'ephemeral-storage': make(a.ephemeralStorage) } : {}),
-  });
-  return { requests: amounts(r.requests), limits: amounts(r.limits) };
+  return operatorResources(r, make, make);
 }
 
 /**

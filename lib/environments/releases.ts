@@ -145,7 +145,7 @@ export function releaseOf(
     }
   }
   if (!isBlueGreen(r)) {
-    if (options.userFacing && env.settings.highAvailability) {
+    if (blueGreenRequired) {
       fail(scope, `${env.name}/${system}/${service} faces users but its release is single-color`,
         `give it { "active": "blue", "blue": "<image>", "green": "<image>" } in ${RELEASES_FILE}`);
     }

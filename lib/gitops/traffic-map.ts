@@ -1,3 +1,4 @@
+import { LabelKeys } from '../core/labels';
 import { LabelIndex } from '../core/selectors';
 import { AllowedFlow, PolicyPort } from '../network/network-policy';
 import { operatorPods } from '../datastores/operator-pods';
@@ -35,12 +36,11 @@ export interface TrafficMapInput {
 export const DIAGRAM_BUDGET = { nodes: 30, edges: 30 } as const;
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'CronJob', 'Job']);
-const NAME = 'app.kubernetes.io/name';
-const COLOR = 'color';
+const NAME = LabelKeys.name;
+const COLOR = LabelKeys.color;
 const HOOK = 'argocd.argoproj.io/hook';
-/** Labels of lib/workload/microservice.ts and lib/bluegreen/smoke-test.ts (not imported: the map reads only objects). */
-const COLOR_SERVICE = 'fleet.dev/color-service';
-const TESTS_COLOR = 'fleet.dev/tests-color';
+const COLOR_SERVICE = LabelKeys.colorService;
+const TESTS_COLOR = LabelKeys.testsColor;
 
 const id = (prefix: string, name: string) => `${prefix}_${name.replace(/[^A-Za-z0-9]/g, '_')}`;
 const text = (s: string) => s.replace(/"/g, '#quot;');

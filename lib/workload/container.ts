@@ -178,6 +178,18 @@ export interface ContainerSpecProps {
 
 const DEFAULT_EPHEMERAL = { requests: '128Mi', limits: '1Gi' };
 
+/**
+ * Requests and limits as an operator's resource fields: each amount made by `request` or
+ * `limit` (the imported CRD's quantity types), ephemeral storage only where it is given.
+ */
+export function operatorResources<R, L>(spec: ResourceSpec, request: (v: string) => R, limit: (v: string) => L) {
+  const amounts = <T>(make: (v: string) => T, a: ResourceAmounts) => ({
+    cpu: make(a.cpu), memory: make(a.memory),
+    ...(a.ephemeralStorage ? { 'ephemeral-storage': make(a.ephemeralStorage) } : {}),
+  });
+  return { requests: amounts(request, spec.requests), limits: amounts(limit, spec.limits) };
+}
+
 /** Checks requests and limits: both given for cpu and memory, valid quantities, each limit at least its request. */
 export function checkResources(scope: IConstruct, resources: ResourceSpec | undefined): void {
   if (!resources || !resources.requests || !resources.limits) {

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { AutoscalingSpec } from '../autoscaling/autoscaler';
 import { BlueGreenSpec, checkBlueGreen, Color, COLORS, otherColor } from '../bluegreen/blue-green';
-import { SmokeTest } from '../bluegreen/smoke-test';
+import { SmokeTest, SmokeTestRole } from '../bluegreen/smoke-test';
 import { SystemChart } from '../chart';
 import { checkServiceName } from '../core/names';
 import { checkUniquePorts } from '../core/ports';
@@ -290,7 +290,7 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
       // color the live and preview Services select at that moment of the sync.
       this.colorServices = Object.fromEntries(COLORS.filter(c => bg[c]).map(c => {
         const svc = renderService(`${c}-service`, `${name}-${c}`, { [LabelKeys.name]: name, [LabelKeys.color]: c });
-        svc.metadata.addLabel(COLOR_SERVICE_LABEL, c);
+        svc.metadata.addLabel(LabelKeys.colorService, c);
         return [c, svc];
       }));
       if ((bg.canaryWeight ?? 0) > 0) {
@@ -318,7 +318,7 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
         serviceSelector: this.podSelector,
         servicePortNames: ports.map(p => p.name),
         podTargetLabels: bg ? [LabelKeys.color, LabelKeys.version] : [LabelKeys.version],
-        ...(bg ? { skipServicesLabelled: COLOR_SERVICE_LABEL } : {}),
+        ...(bg ? { skipServicesLabelled: LabelKeys.colorService } : {}),
       });
       const metricsPort = this.networkPorts[props.metrics?.port ?? (this.networkPorts.metrics ? 'metrics' : 'http')];
       this.networkPolicy.allowFromNamespace(env.settings.monitoringNamespace, [metricsPort], 'Prometheus scrapes');
@@ -327,7 +327,7 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
     // Blue/green tests: every sync gates the live selector on the color it selects, and a
     // warm idle color (the candidate of the next promote) is tested once it is rolled out.
     if (bg) {
-      const test = (role: 'gate' | 'candidate', color: Color) => {
+      const test = (role: SmokeTestRole, color: Color) => {
         const t = new SmokeTest(this, role === 'gate' ? 'smoke-test' : 'candidate-test', {
           serviceName: name,
           color,
@@ -412,9 +412,6 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
       [this.networkPorts.http], 'ingress controller');
   }
 }
-
-/** Marks a blue/green service's per-color Service (value: the color); it is never scraped or routed to. */
-export const COLOR_SERVICE_LABEL = 'fleet.dev/color-service';
 
 /** The preview Service of a blue/green Microservice as an Ingress or HTTPRoute backend. */
 function previewBackend(ms: Microservice): IHttpBackend {
