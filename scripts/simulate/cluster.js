@@ -149,14 +149,16 @@ async function startSimCluster({
   /**
    * One sync of `dir` by Argo CD's engine (tools/gitops-sync). Resolves to its JSON document
    * plus { exitCode, stderr } (stderr's last 40 lines); never rejects for a failed sync.
-   * `healthLua`: a JSON file of Argo CD Lua health checks by "<group>_<Kind>".
+   * `healthLua`: a JSON file of Argo CD Lua health checks by "<group>_<Kind>". `retryLimit`, `retryBackoffSeconds`:
+   * the Application's syncPolicy.retry (a failed operation is started again, the wait doubling).
    */
-  async function sync({ dir, namespace, name = path.basename(dir), prune = false, pruneLast = false, timeoutSeconds = 300, waveDelaySeconds = 2, settleSeconds = 0, verbosity = 0, healthLua }) {
+  async function sync({ dir, namespace, name = path.basename(dir), prune = false, pruneLast = false, timeoutSeconds = 300, waveDelaySeconds = 2, settleSeconds = 0, verbosity = 0, healthLua, retryLimit = 0, retryBackoffSeconds = 10 }) {
     const args = ['--kubeconfig', cp.kubeconfig, '--dir', dir, '--namespace', namespace, '--name', name,
       `--timeout=${timeoutSeconds}s`, `--wave-delay=${waveDelaySeconds * 1000}ms`, `--settle=${settleSeconds * 1000}ms`, `--v=${verbosity}`];
     if (prune) { args.push('--prune'); }
     if (pruneLast) { args.push('--prune-last'); }
     if (healthLua) { args.push('--health-lua', healthLua); } // Argo CD's health customizations (argocd-cm)
+    if (retryLimit) { args.push(`--retry-limit=${retryLimit}`, `--retry-backoff=${retryBackoffSeconds * 1000}ms`); }
     const started = Date.now();
     const res = await run(path.join(bin, 'gitops-sync'), args);
     const stderr = res.err.trim().split('\n').slice(-40).join('\n');

@@ -47,6 +47,11 @@ function baseReleases() {
 
 /** The Argo CD health customizations the fleet relies on, written by render() (argocd-cm's Lua checks). */
 const healthLuaFile = tmp => path.join(tmp, 'argocd-health-lua.json');
+/**
+ * The Applications' syncPolicy.retry (lib/gitops/argo-cd.ts: 5 attempts, from 10 s, doubling):
+ * Argo CD starts a failed operation again, e.g. after an autoscaler briefly reported Degraded.
+ */
+const APPLICATION_RETRY = { retryLimit: 5, retryBackoffSeconds: 10 };
 
 /** Renders production/songnodes (or a step's `folder`) at each release state, in one process; returns the folders. */
 function render(tmp, steps) {
@@ -229,7 +234,7 @@ async function main() {
     /** One sync of a rendered state, with the live Services watched throughout. */
     const syncStep = async (name, { to, timeoutSeconds = 90, system = SYSTEM, namespace = NAMESPACE, watched = live, dir = rendered[name]?.dir } = {}) => {
       const watch = sim.watchEndpoints({ namespace, services: watched, intervalMs: 200 });
-      const result = await sim.sync({ dir, namespace, name: system, prune: true, timeoutSeconds, waveDelaySeconds: 0, settleSeconds: 20, healthLua: healthLuaFile(tmp) });
+      const result = await sim.sync({ dir, namespace, name: system, prune: true, timeoutSeconds, waveDelaySeconds: 0, settleSeconds: 20, healthLua: healthLuaFile(tmp), ...APPLICATION_RETRY });
       await new Promise(r => setTimeout(r, 1000)); // one more second of samples after the sync
       const samples = await watch.stop();
       return { result, samples, figures: measure(result, samples, watched, to) };

@@ -76,6 +76,7 @@ type output struct {
 	Message         string        `json:"message"`
 	DurationSeconds float64       `json:"durationSeconds"`
 	TimedOut        bool          `json:"timedOut,omitempty"`
+	Retries         int           `json:"retries,omitempty"`
 	Resources       []resourceOut `json:"resources"`
 }
 
@@ -135,6 +136,8 @@ func main() {
 		timeout    = flag.Duration("timeout", 300*time.Second, "give up (terminate the operation) after this long")
 		waveDelay  = flag.Duration("wave-delay", 2*time.Second, "pause between waves, as Argo CD's controller (ARGOCD_SYNC_WAVE_DELAY)")
 		verbosity  = flag.Int("v", 0, "engine log on stderr: 0 none, 1 info, 2+ more")
+		retryLimit = flag.Int("retry-limit", 0, "Argo CD's syncPolicy.retry.limit: after a failed operation, start a new one up to this many times")
+		retryWait  = flag.Duration("retry-backoff", 10*time.Second, "syncPolicy.retry.backoff.duration: the wait before the first retry, doubled after each (backoff.factor 2)")
 		healthLua  = flag.String("health-lua", "", "JSON file of Argo CD health customizations, {\"<group>_<Kind>\": {\"script\": \"<lua>\", \"useOpenLibs\": bool}} (argocd-cm resource.customizations.health.*, .useOpenLibs.*)")
 		settle     = flag.Duration("settle", 0, "after a successful operation, wait up to this long for every object to be Healthy (Argo CD keeps assessing an application's health after its sync)")
 	)
@@ -240,10 +243,31 @@ func main() {
 		syncCtx.Sync(ctx)
 		phase, message, results = syncCtx.GetState()
 	}
+	retries := 0
+	backoff := *retryWait
 	for {
 		round()
-		if phase.Completed() {
+		if phase.Completed() && phase.Successful() {
 			break
+		}
+		if phase.Completed() {
+			// A failed operation: Argo CD's controller starts a new one after the Application's
+			// retry backoff, until its limit (a timeout here is the observer giving up, not a failure).
+			if retries >= *retryLimit {
+				break
+			}
+			retries++
+			select {
+			case <-ctx.Done():
+				timedOut = true
+			case <-time.After(backoff):
+			}
+			if timedOut {
+				break
+			}
+			backoff *= 2
+			phase, message, results, startedAt = common.OperationRunning, "", nil, metav1.Now()
+			continue
 		}
 		select {
 		case <-ctx.Done():
@@ -305,7 +329,7 @@ func main() {
 		time.Sleep(500 * time.Millisecond)
 		live, _ = clusterCache.GetManagedLiveObjs(target, isManaged)
 	}
-	out := output{Phase: string(phase), Message: message, DurationSeconds: time.Since(start).Seconds(), TimedOut: timedOut, Resources: []resourceOut{}}
+	out := output{Phase: string(phase), Message: message, DurationSeconds: time.Since(start).Seconds(), TimedOut: timedOut, Retries: retries, Resources: []resourceOut{}}
 	for _, r := range results {
 		o := resourceOut{
 			Group: r.ResourceKey.Group, Kind: r.ResourceKey.Kind, Namespace: r.ResourceKey.Namespace, Name: r.ResourceKey.Name,
