@@ -148,8 +148,10 @@ async function main() {
       'a raised autoscaler minimum holds the next wave until that many pods are Ready', `${withCheck.ready} Ready`);
     check(withCheck.first.phase === 'Succeeded', "the fleet's check does not fail a sync while new pods start", summary(withCheck.first));
     const builtIn = await readyBeforeSwitch('sim-floor-builtin', undefined);
-    check(builtIn.first.phase === 'Succeeded' && builtIn.switched && builtIn.ready < 3,
-      "with Argo CD's built-in autoscaler check alone, the next wave goes ahead before the floor is met (what the fleet's check is for)", `${builtIn.ready} Ready`);
+    // Whether the built-in check lets the next wave in early depends on where the HPA
+    // controller's period falls (usually it does: 1 Ready); it is shown, not asserted.
+    check(builtIn.first.phase === 'Succeeded' && builtIn.switched, "with Argo CD's built-in autoscaler check alone, the same two syncs run",
+      `${builtIn.ready} of 3 pods Ready when the next wave applied${builtIn.ready < 3 ? ': it went ahead before the floor was met (what the fleet\'s check is for)' : ' (the HPA controller happened to act first this time)'}`);
 
     const errors = sim.standInErrors();
     if (errors.length) { console.log(`stand-in errors: ${errors.join('; ')}`); }
