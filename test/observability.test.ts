@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { SystemChart } from '../lib/chart';
+import { EdgeRoute } from '../lib/edge/edge-route';
 import { buildFleet } from '../lib/fleet';
 import { httpServerMetrics } from '../lib/observability/catalogue';
 import { Dashboard, GRAFANA_INTERVALS, PanelSpec } from '../lib/observability/dashboard';
 import { CustomMetric } from '../lib/observability/metric';
-import { BURN_ALERT, errorRatioRecord, ServiceLevelObjectives, ServiceLevelSpec, SLI_WINDOWS } from '../lib/observability/service-level';
+import { BURN_ALERT, errorRatioRecord, ServiceLevelObjectives, ServiceLevelSpec, SLI_ABSENT_ALERT, SLI_WINDOWS } from '../lib/observability/service-level';
 import { seriesValues, sloTestFiles, sloTestSuite } from '../lib/observability/slo-tests';
 import { observabilitySummary } from '../lib/observability/summary';
 import { RowSource, SystemDashboards } from '../lib/observability/system-dashboards';
@@ -258,9 +259,70 @@ describe('SLOs', () => {
     expect(() => service(testChart(), 'web', overrides)).toThrow(refused('production-shop/web/slo', value, fix));
   });
 
-  test('an SLO measured at ingress-nginx is refused where the edge is the Gateway API', () => {
-    expect(() => service(testChart(), 'web', { metrics: false }))
-      .toThrow(refused('production-shop/web/slo', 'so its SLO would be measured at ingress-nginx, which production\'s edge (gateway-api) does not run', 'declare the service\'s own HTTP metrics'));
+  describe('a service without metrics of its own is measured at the edge', () => {
+    const bg = { image: undefined, blueGreen: { active: 'blue' as const, blue: { image: 'ghcr.io/acme/web:1.0.0' }, green: { image: 'ghcr.io/acme/web:1.1.0' }, previewHost: 'web-preview.example.com' } };
+    const ratio1h = (rules: any[], slo = 'availability') => rules.find((r: any) => r.record === 'slo:sli_error:ratio_rate1h' && r.labels.slo === slo).expr;
+
+    test('at the Gateway: the rules of every HTTPRoute to its live Service, those built after it too; not the preview host\'s', () => {
+      const chart = testChart();
+      const web = service(chart, 'web', { ...bg, metrics: false });
+      const other = service(chart, 'other', { metrics: false, ingresses: [] , slo: false });
+      // A route of the system's own, built after the service, with a rule to another service first.
+      new EdgeRoute(chart, 'shop-route', {
+        name: 'shop', routes: [{ host: 'shop.example.com', path: '/other', backend: other }, { host: 'shop.example.com', path: '/web', backend: web }],
+      });
+      const rules = rulesOf(web);
+      const sel = 'namespace="envoy-gateway-system", envoy_cluster_name=~"httproute/shop/shop/rule/1|httproute/shop/web/rule/0"';
+      expect(ratio1h(rules)).toBe(`sum(rate(envoy_cluster_upstream_rq_xx{${sel}, envoy_response_code_class="5"}[1h])) / sum(rate(envoy_cluster_upstream_rq_xx{${sel}}[1h]))`);
+      // Envoy's histogram counts milliseconds: 0.5 s is the bucket 500.
+      expect(ratio1h(rules, 'latency')).toBe(`1 - (sum(rate(envoy_cluster_upstream_rq_time_bucket{${sel}, le=~"500(\\\\.0)?"}[1h])) / sum(rate(envoy_cluster_upstream_rq_time_count{${sel}}[1h])))`);
+      const absent = rules.find((r: any) => r.alert === SLI_ABSENT_ALERT);
+      expect(absent).toMatchObject({ expr: `absent(envoy_cluster_upstream_rq_total{${sel}})`, for: '5m', labels: { severity: 'warning', service: 'web', namespace: 'shop' } });
+      const [indicator] = web.slo!.indicators;
+      expect(indicator.decoy).toEqual({ namespace: 'envoy-gateway-system', envoy_cluster_name: 'httproute/shop/web-preview/rule/0' });
+    });
+
+    test('during a cut-over (edge "both"), summed over ingress-nginx and the Gateway, each counting 0 until it has series', () => {
+      const chart = testChart('production', 'shop', { edge: 'both' });
+      const rules = rulesOf(service(chart, 'web', { metrics: false }));
+      const nginx = 'exported_namespace="shop", service="web"';
+      const envoy = 'namespace="envoy-gateway-system", envoy_cluster_name="httproute/shop/web/rule/0"';
+      expect(ratio1h(rules)).toBe(
+        `((sum(rate(nginx_ingress_controller_requests{${nginx}, status=~"5.."}[1h])) or vector(0)) + (sum(rate(envoy_cluster_upstream_rq_xx{${envoy}, envoy_response_code_class="5"}[1h])) or vector(0))) / `
+        + `((sum(rate(nginx_ingress_controller_requests{${nginx}}[1h])) or vector(0)) + (sum(rate(envoy_cluster_upstream_rq_xx{${envoy}}[1h])) or vector(0)))`);
+    });
+
+    test('the dashboards show its traffic where it is measured, in the histogram\'s unit', () => {
+      const chart = testChart();
+      service(chart, 'web', { metrics: false });
+      const d = dashboardOf(chart, [{ title: 'Traffic', show: 'traffic' }]);
+      const latency = d.panels.find((p: any) => p.title === 'web: latency p50, p95, p99');
+      expect(latency.fieldConfig.defaults.unit).toBe('ms');
+      expect(JSON.stringify(latency.fieldConfig.defaults.thresholds)).toContain('500');
+      expect(exprs(d, 'web: error ratio (5xx)')[0]).toContain('envoy_response_code_class="5"');
+    });
+
+    const build = (overrides: Partial<MicroserviceProps>) => () => {
+      const chart = testChart();
+      service(chart, 'web', overrides);
+      return chart;
+    };
+    test.each<[string, () => SystemChart, string, string]>([
+      ['no route to it', build({ metrics: false, ingresses: [] }),
+        'web\'s SLO is measured at the Gateway (web exports no http_requests_total), but no HTTPRoute in production sends users to its Service', 'route users to it'],
+      ['a latency threshold Envoy has no bucket for', build({ metrics: false, slo: { ...SLO, latency: { percentile: 0.95, thresholdSeconds: 0.3 } } }),
+        'latency threshold 0.3s is not a bucket bound of envoy-gateway\'s upstream request time histogram', 'use one of those bounds'],
+    ])('%s is refused', (_title, chartOf, value, fix) => {
+      expect(() => renderApp(chartOf().node.root as any)).toThrow(new RegExp(`production-shop/web/slo: .*${escape(value)}.*\\. Fix: .*${escape(fix)}`));
+    });
+
+    test('a route built after the dashboards read the SLO is refused', () => {
+      const chart = testChart();
+      const web = service(chart, 'web', { metrics: false });
+      dashboardOf(chart, [{ title: 'Traffic', show: 'traffic' }]);
+      new EdgeRoute(chart, 'late', { name: 'late', routes: [{ host: 'late.example.com', backend: web }] });
+      expect(() => renderApp(chart.node.root as any)).toThrow(/an HTTPRoute rule to web was built after its SLO was read.*build the routes before SystemDashboards/);
+    });
   });
 });
 

@@ -12,6 +12,7 @@ import { SYNC_WAVE_ANNOTATION } from '../lib/gitops/sync-waves';
 import { CLUSTER_ISSUERS } from '../lib/ingress/cluster-issuers';
 import { ResponseHeaders } from '../lib/ingress/response-headers';
 import { EdgeRoute } from '../lib/edge/edge-route';
+import { IMPLEMENTATIONS } from '../lib/gateway/implementations';
 import { AddonApplication } from '../lib/platform/addon-application';
 import { EXACT_VERSION, floatingParts, PINS, PlatformPin } from '../lib/platform/pins';
 import { FleetPlatform, PlatformWave } from '../lib/platform/platform';
@@ -219,7 +220,13 @@ describe('values derived from what the fleet renders', () => {
       for (const o of selected) { expect(o.metadata.labels).toMatchObject(selector); }
       const spec = values(env, 'kube-prometheus-stack').prometheus.prometheusSpec;
       const nginx = ENVIRONMENTS[env].edge !== 'gateway-api';
-      const namespaces = [...new Set([...selected.map(o => o.metadata.namespace), ENVIRONMENTS[env].monitoringNamespace, ...(nginx ? [ENVIRONMENTS[env].ingressControllerNamespace] : [])])].sort();
+      const gateway = ENVIRONMENTS[env].edge !== 'ingress-nginx';
+      const namespaces = [...new Set([
+        ...selected.map(o => o.metadata.namespace), ENVIRONMENTS[env].monitoringNamespace,
+        ...(nginx ? [ENVIRONMENTS[env].ingressControllerNamespace] : []),
+        // The Gateway's proxies, scraped by the PodMonitor of platform-config.
+        ...(gateway ? [ENVIRONMENTS[env].gateway.dataPlane.namespace] : []),
+      ])].sort();
       for (const kind of ['serviceMonitor', 'podMonitor', 'rule', 'probe']) {
         expect(spec[`${kind}Selector`]).toEqual({ matchLabels: selector });
         expect(spec[`${kind}SelectorNilUsesHelmValues`]).toBe(false);
@@ -230,13 +237,26 @@ describe('values derived from what the fleet renders', () => {
       if (nginx) { expect(values(env, 'ingress-nginx').controller.metrics.serviceMonitor.additionalLabels).toEqual(selector); }
     });
 
+    test.each(ENVIRONMENT_NAMES.filter(e => ENVIRONMENTS[e].edge !== 'ingress-nginx'))('%s: the Gateway\'s proxies are scraped where they run, by the labels Envoy Gateway gives them', env => {
+      const { gateway } = ENVIRONMENTS[env];
+      const monitor = objectsIn(`${env}/platform-config`).find(o => o.kind === 'PodMonitor' && o.metadata.name === `${gateway.name}-proxies`);
+      expect(monitor.metadata).toMatchObject({ namespace: gateway.dataPlane.namespace, labels: ENVIRONMENTS[env].prometheusSelector });
+      expect(monitor.spec).toEqual({
+        selector: { matchLabels: gateway.dataPlane.podLabels },
+        namespaceSelector: { matchNames: [gateway.dataPlane.namespace] },
+        podMetricsEndpoints: [{ port: 'metrics', path: '/stats/prometheus', interval: '30s', scheme: 'http' }],
+      });
+      // The settings' labels are among those the implementation puts on the proxies of this Gateway.
+      expect(IMPLEMENTATIONS[gateway.implementation].proxyPods(gateway.namespace, gateway.name).labels).toMatchObject(gateway.dataPlane.podLabels);
+    });
+
     test('a monitor without the selector label is refused; a new namespace is selected', () => {
       expect(() => platformOf(chart => new ServiceMonitor(chart, 'sm', {
         metadata: { name: 'stray', namespace: 'shop', labels: { team: 'x' } }, spec: { selector: {}, endpoints: [] },
       }))).toThrow('ServiceMonitor shop/stray lacks release=kube-prometheus-stack, so Prometheus would never select it');
       const { valuesOf } = platformOf(chart => new Microservice(chart, 'web', webProps()));
       expect(valuesOf('kube-prometheus-stack').prometheus.prometheusSpec.serviceMonitorNamespaceSelector.matchExpressions[0].values)
-        .toEqual(['monitoring', 'shop']);
+        .toEqual(['envoy-gateway-system', 'monitoring', 'shop']);
       // Where ingress-nginx runs, its own ServiceMonitor's namespace is selected too.
       const nginx = platformOf(chart => new Microservice(chart, 'web', webProps()), { settings: { edge: 'ingress-nginx' } });
       expect(nginx.valuesOf('kube-prometheus-stack').prometheus.prometheusSpec.serviceMonitorNamespaceSelector.matchExpressions[0].values)

@@ -109,6 +109,13 @@ describe('policy gate', () => {
       'Gateway/edge gateway-class'],
     ['a Gateway whose certificates nothing issues', ms => { delete obj(ms, 'Gateway', 'edge').metadata.annotations['cert-manager.io/cluster-issuer']; },
       'Gateway/edge secret-produced'],
+    // The Gateway's proxies are pods Envoy Gateway runs for the Gateway: the gate knows their labels and ports.
+    ['a PodMonitor of the Gateway\'s proxies selecting no pods', ms => { obj(ms, 'PodMonitor', 'edge-proxies').spec.selector.matchLabels['gateway.envoyproxy.io/owning-gateway-name'] = 'other'; },
+      'PodMonitor/edge-proxies podmonitor-selects'],
+    ['a PodMonitor of the Gateway\'s proxies on a port they do not name', ms => { obj(ms, 'PodMonitor', 'edge-proxies').spec.podMetricsEndpoints[0].port = 'stats'; },
+      'PodMonitor/edge-proxies podmonitor-port'],
+    ['a PodMonitor of a Gateway whose class no implementation runs', ms => { obj(ms, 'GatewayClass', 'envoy-gateway').spec.controllerName = 'example.com/other'; },
+      'PodMonitor/edge-proxies podmonitor-selects'],
   ];
   test.each(mutations)('catches %s', (_t, mutate, expected) => {
     const ms = system();

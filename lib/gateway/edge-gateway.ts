@@ -4,6 +4,7 @@ import {
   Gateway, GatewayClass, GatewaySpecListeners, GatewaySpecListenersAllowedRoutesNamespacesFrom, GatewaySpecListenersTlsMode, HttpRoute,
   HttpRouteSpecRulesFiltersRequestRedirectScheme, HttpRouteSpecRulesFiltersRequestRedirectStatusCode, HttpRouteSpecRulesFiltersType,
 } from '../../imports/gateway.networking.k8s.io';
+import { PodMonitor, PodMonitorSpecPodMetricsEndpointsScheme } from '../../imports/monitoring.coreos.com';
 import { byCodeUnit } from '../core/checks';
 import { fail } from '../core/errors';
 import { isDnsSubdomain } from '../core/names';
@@ -50,6 +51,8 @@ export class EdgeGateway extends Construct {
   /** The HTTP listener's route: every host, redirected to HTTPS. */
   public readonly httpsRedirect: HttpRoute;
   public readonly clientPolicy: ClientTrafficPolicy;
+  /** Prometheus's scrape of the Gateway's proxies (in the data plane's namespace). */
+  public readonly proxyMonitor: PodMonitor;
   /** The hosts it serves on HTTPS, sorted, with the namespaces admitted to each. */
   public readonly hosts: readonly GatewayHost[];
 
@@ -155,8 +158,29 @@ export class EdgeGateway extends Construct {
         tls: { minVersion: ClientTrafficPolicySpecTlsMinVersion.VALUE_1_2, maxVersion: ClientTrafficPolicySpecTlsMaxVersion.VALUE_1_3 },
       },
     });
+
+    // The proxies' per-route metrics, which the SLOs of services without metrics of their own
+    // count (lib/observability/service-level.ts). Each proxy is scraped once, directly: their
+    // Service exposes the listeners only.
+    const metrics = IMPLEMENTATIONS[settings.implementation].proxyMetrics;
+    const monitorName = `${settings.name}-proxies`;
+    this.proxyMonitor = new PodMonitor(this, 'proxy-monitor', {
+      metadata: {
+        name: monitorName,
+        namespace: settings.dataPlane.namespace,
+        labels: { ...platformLabels(monitorName, 'monitoring'), ...env.settings.prometheusSelector },
+      },
+      spec: {
+        selector: { matchLabels: { ...settings.dataPlane.podLabels } },
+        namespaceSelector: { matchNames: [settings.dataPlane.namespace] },
+        podMetricsEndpoints: [{ port: metrics.port, path: metrics.path, interval: PROXY_SCRAPE_INTERVAL, scheme: PodMonitorSpecPodMetricsEndpointsScheme.HTTP }],
+      },
+    });
   }
 }
+
+/** How often the proxies are scraped: Prometheus's usual 30 s; the SLO windows start at 5 minutes. */
+const PROXY_SCRAPE_INTERVAL = '30s';
 
 /**
  * The hosts the HTTPRoutes among `objects` attach to Gateway `namespace`/`name` for, each with

@@ -1,12 +1,52 @@
 import { GatewayImplementation } from '../environments/environment';
 
+/**
+ * How an implementation's proxies count the requests of a route rule, in Prometheus: what a
+ * service level indicator measured at the Gateway reads (lib/observability/service-level.ts).
+ */
+export interface GatewayProxyMetrics {
+  /** Named container port of the proxy pods that serves the metrics. */
+  readonly port: string;
+  /** Path of the metrics. */
+  readonly path: string;
+  /** Counter of responses per route rule, by status class. */
+  readonly responses: string;
+  /** The label of {@link responses} holding the status class: `5` for 5xx. */
+  readonly statusClassLabel: string;
+  /** Counter created with each route rule's cluster (0 before its first request): the indicator exists. */
+  readonly requests: string;
+  /** Histogram of the time to the backend's response per route rule, by its base name. */
+  readonly duration: string;
+  /** How many of the histogram's units make a second (1000: milliseconds). */
+  readonly durationUnitsPerSecond: number;
+  /** The histogram's bucket bounds, in seconds. */
+  readonly bucketsSeconds: readonly number[];
+  /** The label naming the route rule's cluster. */
+  readonly clusterLabel: string;
+  /** The cluster name of rule `rule` (0-based) of HTTPRoute `namespace/name`. */
+  clusterOf(namespace: string, name: string, rule: number): string;
+}
+
 /** What the fleet needs to know of a Gateway API implementation. */
 export interface GatewayImplementationSpec {
   /** The controllerName its GatewayClass names: the implementation manages the Gateways of that class. */
   readonly controllerName: string;
   /** The platform add-on (lib/platform/pins.ts) that installs it, with the Gateway API CRDs. */
   readonly addon: 'envoy-gateway';
+  /** How its proxies expose per-route metrics. */
+  readonly proxyMetrics: GatewayProxyMetrics;
+  /**
+   * The pods it runs for Gateway `namespace`/`name`: their labels and named container ports,
+   * so the checks that read only dist/ see what a PodMonitor or NetworkPolicy selects.
+   */
+  proxyPods(namespace: string, name: string): { readonly labels: Record<string, string>; readonly ports: ReadonlyArray<{ readonly name: string; readonly containerPort: number }> };
 }
+
+/**
+ * Envoy's default histogram buckets (source/common/stats/histogram_impl.cc), in milliseconds
+ * for `upstream_rq_time`, as seconds.
+ */
+const ENVOY_DEFAULT_BUCKETS_MS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000];
 
 /**
  * The implementations the fleet renders for. Rate limits and idle timeouts are not standard
@@ -15,6 +55,39 @@ export interface GatewayImplementationSpec {
  * an entry here, its policy rendering and its pin.
  */
 export const IMPLEMENTATIONS: Readonly<Record<GatewayImplementation, GatewayImplementationSpec>> = {
-  // Envoy Gateway's default controller name (its chart's config.envoyGateway.gateway.controllerName).
-  'envoy-gateway': { controllerName: 'gateway.envoyproxy.io/gatewayclass-controller', addon: 'envoy-gateway' },
+  'envoy-gateway': {
+    // Envoy Gateway's default controller name (its chart's config.envoyGateway.gateway.controllerName).
+    controllerName: 'gateway.envoyproxy.io/gatewayclass-controller',
+    addon: 'envoy-gateway',
+    // v1.9.0: each proxy pod's container port "metrics" (19001) serves Envoy's /stats/prometheus
+    // (internal/infrastructure/kubernetes/proxy/resource.go). Every HTTPRoute rule is an Envoy
+    // cluster named <kind>/<namespace>/<name>/rule/<index> (internal/gatewayapi/helpers.go),
+    // its canary backends included, as long as EnvoyProxy's mergeBackends (experimental, off)
+    // and telemetry.metrics.clusterStatName stay unset. Envoy charges a local reply ("no healthy
+    // upstream", a timeout, a reset) to the cluster's upstream_rq_<code> as well.
+    proxyMetrics: {
+      port: 'metrics',
+      path: '/stats/prometheus',
+      responses: 'envoy_cluster_upstream_rq_xx',
+      statusClassLabel: 'envoy_response_code_class',
+      requests: 'envoy_cluster_upstream_rq_total',
+      duration: 'envoy_cluster_upstream_rq_time',
+      durationUnitsPerSecond: 1000,
+      bucketsSeconds: ENVOY_DEFAULT_BUCKETS_MS.map(ms => ms / 1000),
+      clusterLabel: 'envoy_cluster_name',
+      clusterOf: (namespace, name, rule) => `httproute/${namespace}/${name}/rule/${rule}`,
+    },
+    // internal/infrastructure/kubernetes/proxy: EnvoyAppLabel() and the owning Gateway's labels;
+    // the ports of internal/xds/bootstrap (stats 19001, readiness 19003).
+    proxyPods: (namespace, name) => ({
+      labels: {
+        'app.kubernetes.io/name': 'envoy',
+        'app.kubernetes.io/component': 'proxy',
+        'app.kubernetes.io/managed-by': 'envoy-gateway',
+        'gateway.envoyproxy.io/owning-gateway-name': name,
+        'gateway.envoyproxy.io/owning-gateway-namespace': namespace,
+      },
+      ports: [{ name: 'metrics', containerPort: 19001 }, { name: 'readiness', containerPort: 19003 }],
+    }),
+  },
 };

@@ -25,6 +25,20 @@ export const NOT_ENFORCED_ANNOTATION = 'fleet.dev/not-enforced';
  */
 const EVERY_CLIENT = ['0.0.0.0/0', '::/0'];
 
+/** One rule of an HTTPRoute and the Service it routes to. */
+export interface RouteRuleBackend {
+  /** Namespace of the HTTPRoute. */
+  readonly namespace: string;
+  /** Name of the HTTPRoute. */
+  readonly route: string;
+  /** Index of the rule in the HTTPRoute's rules. */
+  readonly index: number;
+  /** The Service (the live one of a blue/green backend). */
+  readonly serviceName: string;
+  /** Its namespace. */
+  readonly serviceNamespace: string;
+}
+
 /**
  * Gateway API routes from the same props as an ingress-nginx Ingress (WebIngress): one
  * HTTPRoute per host, attached to that host's HTTPS listener of the environment's Gateway (the
@@ -48,6 +62,11 @@ export class WebRoute extends Construct {
   public readonly routes: IngressRouteSpec[];
   /** What the props ask that the implementation cannot enforce, each with why. */
   public readonly notEnforced: string[] = [];
+  /**
+   * Every rule of the HTTPRoutes with the Service it sends users to (a canary's preview
+   * shares the rule): what an SLO measured at the Gateway counts (lib/observability/service-level.ts).
+   */
+  public readonly ruleBackends: RouteRuleBackend[] = [];
 
   constructor(scope: Construct, id: string, props: WebIngressProps) {
     super(scope, id);
@@ -99,10 +118,14 @@ export class WebRoute extends Construct {
         fail(this, `HTTPRoute name "${name}" (route ${props.name} for host ${host}) is longer than 63 characters`,
           'give the route a shorter name: a route with several hosts renders one HTTPRoute per host, named <name>-<host>');
       }
-      const rules: HttpRouteSpecRules[] = props.routes.filter(r => r.host === host).map(r => {
+      const rules: HttpRouteSpecRules[] = props.routes.filter(r => r.host === host).map((r, index) => {
         const path = r.path ?? '/';
         claimRoute(this, 'HTTPRoute', host, path);
         r.backend.allowFromGatewayDataPlane();
+        this.ruleBackends.push({
+          namespace: chart.namespaceName, route: name, index,
+          serviceName: r.backend.serviceName, serviceNamespace: r.backend.namespaceName ?? chart.namespaceName,
+        });
         return {
           matches: [{ path: { type: r.pathType === 'Exact' ? HttpRouteSpecRulesMatchesPathType.EXACT : HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: path } }],
           ...(headerFilter.length ? { filters: headerFilter } : {}),

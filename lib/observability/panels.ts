@@ -6,7 +6,7 @@ import { parseQuantity } from '../core/quantity';
 import { HTTP_DURATION, HTTP_REQUESTS } from './catalogue';
 import { PanelSpec, PanelUnit } from './dashboard';
 import { CustomMetric, isRatio, jobMatcher, MetricSpec, MetricUnit, seriesLabel } from './metric';
-import { BURN_RATE_ALERTS, errorRatioRecord, pct, ServiceLevelObjectives } from './service-level';
+import { BURN_RATE_ALERTS, bucketBound, errorRatioRecord, IndicatorSeries, pct, ServiceLevelObjectives, statusClassMatcher } from './service-level';
 
 /**
  * Panels derived from what a service declares: its scrape (jobs, custom metrics), its HPA,
@@ -150,57 +150,65 @@ export function storagePanel(namespace: string, fullAt?: { value: number; meanin
 export interface TrafficSource {
   /** The service. */
   readonly service: string;
-  /** The request counter (status label), e.g. http_requests_total. */
-  readonly requests: string;
-  /** The duration histogram's base name. */
-  readonly duration: string;
-  /** The selector of its series. */
-  readonly selector: string;
-  /** Where it is measured, for the description. */
-  readonly where: string;
+  /** The series: the request counter with its status label, the duration histogram, the selector, where they are measured. */
+  readonly series: Pick<IndicatorSeries, 'requests' | 'status' | 'duration' | 'durationUnitsPerSecond' | 'selector' | 'where'>;
   /** Its SLOs, for the lines. */
   readonly slo?: ServiceLevelObjectives;
+  /** Said in the titles when a service is measured at two places (a cut-over between edges). */
+  readonly place?: string;
 }
 
-/** The traffic source of a scraped service declaring HTTP metrics, or of an SLO. */
-export function trafficSourceOf(service: string, slo: ServiceLevelObjectives | undefined, scraped: ScrapedWorkload | undefined): TrafficSource | undefined {
+/** The traffic sources of a scraped service declaring HTTP metrics, or of an SLO (one per place it is measured). */
+export function trafficSourceOf(service: string, slo: ServiceLevelObjectives | undefined, scraped: ScrapedWorkload | undefined): TrafficSource[] {
   if (slo) {
-    return {
-      service, slo, requests: slo.indicator.requests, duration: slo.indicator.duration, selector: slo.selector,
-      where: slo.indicator.source === 'application' ? 'as the service counts them' : 'at the ingress controller',
-    };
+    const several = slo.indicators.length > 1;
+    return slo.indicators.map(i => ({
+      service, slo, series: i,
+      ...(several ? { place: i.where } : {}),
+    }));
   }
   if (scraped?.custom.some(m => !isRatio(m) && m.name === HTTP_REQUESTS)) {
-    return { service, requests: HTTP_REQUESTS, duration: HTTP_DURATION, selector: selectorOf(scraped), where: 'as the service counts them' };
+    return [{
+      service,
+      series: {
+        requests: HTTP_REQUESTS, status: { label: 'status', classOnly: false }, duration: HTTP_DURATION, durationUnitsPerSecond: 1,
+        selector: selectorOf(scraped), where: 'as the service counts them',
+      },
+    }];
   }
-  return undefined;
+  return [];
 }
 
 /** Requests by status class, the 5xx ratio and the latency quantiles of one service. */
 export function trafficPanels(t: TrafficSource): PanelSpec[] {
-  const rate = (extra = '') => `sum(rate(${t.requests}{${t.selector}${extra}}[${RATE}]))`;
+  const s = t.series;
+  const rate = (extra = '') => `sum(rate(${s.requests}{${s.selector}${extra}}[${RATE}]))`;
   const availability = t.slo?.objectives.find(o => o.slo === 'availability');
   const latency = t.slo?.objectives.find(o => o.slo === 'latency');
-  const hasDuration = t.slo?.indicator.source === 'ingress' || t.requests === HTTP_REQUESTS;
+  const title = (what: string) => `${t.service}${t.place ? ` (${t.place})` : ''}: ${what}`;
   const panels: PanelSpec[] = [
     {
-      title: `${t.service}: requests by status class`, unit: 'reqps', min: 0,
-      description: `Requests per second ${t.where}, by status class.`,
-      queries: ['2', '3', '4', '5'].map(c => ({ expr: rate(`, status=~"${c}.."`), legend: `${c}xx` })),
+      title: title('requests by status class'), unit: 'reqps', min: 0,
+      description: `Requests per second ${s.where}, by status class.`,
+      queries: [2, 3, 4, 5].map(c => ({ expr: rate(`, ${statusClassMatcher(s, c)}`), legend: `${c}xx` })),
     },
     {
-      title: `${t.service}: error ratio (5xx)`, unit: 'percentunit', min: 0,
-      description: `Share of requests answered 5xx ${t.where}.`,
+      title: title('error ratio (5xx)'), unit: 'percentunit', min: 0,
+      description: `Share of requests answered 5xx ${s.where}.`,
       thresholds: availability ? [{ value: availability.budget, meaning: `SLO error budget ${pct(availability.budget)}` }] : undefined,
-      queries: [{ expr: `${rate(', status=~"5.."')} / ${rate()}`, legend: 'error ratio' }],
+      queries: [{ expr: `${rate(`, ${statusClassMatcher(s, 5)}`)} / ${rate()}`, legend: 'error ratio' }],
     },
   ];
-  if (hasDuration) {
-    const buckets = `sum by (le) (rate(${t.duration}_bucket{${t.selector}}[${RATE}]))`;
+  {
+    const buckets = `sum by (le) (rate(${s.duration}_bucket{${s.selector}}[${RATE}]))`;
+    const ms = s.durationUnitsPerSecond === 1000;
+    if (!ms && s.durationUnitsPerSecond !== 1) {
+      throw new Error(`${s.duration}: a histogram in units of 1/${s.durationUnitsPerSecond} s has no panel unit`);
+    }
     panels.push({
-      title: `${t.service}: latency p50, p95, p99`, unit: 's', min: 0,
-      description: `Request duration quantiles ${t.where}.`,
-      thresholds: latency ? [{ value: latency.thresholdSeconds!, meaning: `SLO: ${pct(latency.objective)} under ${latency.thresholdSeconds! * 1000} ms` }] : undefined,
+      title: title('latency p50, p95, p99'), unit: ms ? 'ms' : 's', min: 0,
+      description: `Request duration quantiles ${s.where}${ms ? ' (to the backend\'s response, in milliseconds)' : ''}.`,
+      thresholds: latency ? [{ value: bucketBound(s, latency.thresholdSeconds!), meaning: `SLO: ${pct(latency.objective)} under ${latency.thresholdSeconds! * 1000} ms` }] : undefined,
       queries: [0.5, 0.95, 0.99].map(q => ({ expr: `histogram_quantile(${q}, ${buckets})`, legend: `p${Math.round(q * 100)}` })),
     });
   }

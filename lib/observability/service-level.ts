@@ -1,3 +1,4 @@
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
 import { SystemChart } from '../chart';
@@ -5,6 +6,8 @@ import { fail } from '../core/errors';
 import { stableLabels } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
 import { Environment } from '../environments/environment';
+import { IMPLEMENTATIONS } from '../gateway/implementations';
+import { WebRoute } from '../gateway/web-route';
 import { validateGoTemplate, validatePromQL } from '../monitoring/promql';
 import { HTTP_DURATION, HTTP_REQUESTS } from './catalogue';
 import { bucketsOf, CustomMetric, DEFAULT_BUCKETS, isRatio, jobMatcher, leMatcher, MetricSpec } from './metric';
@@ -63,27 +66,69 @@ export function errorRatioRecord(window: string): string {
 export const BURN_ALERT = 'ErrorBudgetBurn';
 
 /**
+ * The alert of an SLI measured at the Gateway whose series are gone: its proxies unscraped, or
+ * its route rules not programmed. Without it such an SLO would go quiet instead of burning.
+ */
+export const SLI_ABSENT_ALERT = 'ServiceLevelIndicatorAbsent';
+/** How long the SLI must be gone before {@link SLI_ABSENT_ALERT} fires. */
+export const SLI_ABSENT_FOR = '5m';
+
+/**
  * The label ingress-nginx's `namespace` (the Ingress's) arrives under: its ServiceMonitor
  * does not honor the exporter's labels (the chart's default), so Prometheus's own
  * `namespace` (the controller's) wins and the original is kept as `exported_namespace`.
  */
 export const INGRESS_NAMESPACE_LABEL = 'exported_namespace';
 
-/** The series an SLI counts, as the promtool tests feed them (lib/observability/slo-tests.ts). */
+/** Where an SLI is measured. */
+export type IndicatorSource = 'application' | 'ingress' | 'gateway';
+
+/** The series an SLI counts at one place, as the rules read them and the promtool tests feed them. */
 export interface IndicatorSeries {
   /** Where the SLI is measured. */
-  readonly source: 'application' | 'ingress';
-  /** The labels every counted series carries (the selector, as equalities). */
+  readonly source: IndicatorSource;
+  /** Where, said in a description: "at the Gateway's proxies". */
+  readonly where: string;
+  /** The selector (inside braces) of the counted series. */
+  readonly selector: string;
+  /** The labels a counted series carries (the selector, as equalities). */
   readonly labels: Readonly<Record<string, string>>;
-  /** The request counter; the status label says which failed. */
+  /** The counter of responses; its status label says which failed. */
   readonly requests: string;
+  /** The label holding the response's status: its code (`503`), or only its class (`5`). */
+  readonly status: { readonly label: string; readonly classOnly: boolean };
   /** The latency histogram's base name. */
   readonly duration: string;
+  /** The histogram's bucket bounds, in seconds. */
+  readonly buckets: readonly number[];
+  /** How many of the histogram's units make a second: 1 (seconds), 1000 (milliseconds). */
+  readonly durationUnitsPerSecond: number;
   /**
    * Labels of series that carry the same metrics but must not count (a per-color Service's
-   * job, the preview host's Ingress), whether or not a canary runs: the tests feed them failing.
+   * job, the preview host's Ingress or route), whether or not a canary runs: the tests feed them failing.
    */
   readonly decoy?: Readonly<Record<string, string>>;
+  /**
+   * A counter that exists, under the selector, while the SLI is measured, requests or not (the
+   * Gateway's: each route rule's request counter, 0 until the first request); absent,
+   * {@link SLI_ABSENT_ALERT} fires.
+   */
+  readonly presence?: string;
+}
+
+/** The matcher of responses of status class `c` (5 for 5xx). */
+export function statusClassMatcher(ind: Pick<IndicatorSeries, 'status'>, c: number): string {
+  return ind.status.classOnly ? `${ind.status.label}="${c}"` : `${ind.status.label}=~"${c}.."`;
+}
+
+/** The status label's value for a response with `code`. */
+export function statusValue(ind: Pick<IndicatorSeries, 'status'>, code: number): string {
+  return ind.status.classOnly ? String(Math.floor(code / 100)) : String(code);
+}
+
+/** A bound in seconds in the histogram's unit (0.5 s is `500` for milliseconds). */
+export function bucketBound(ind: Pick<IndicatorSeries, 'durationUnitsPerSecond'>, seconds: number): number {
+  return clean(seconds * ind.durationUnitsPerSecond);
 }
 
 /** One objective, as rendered. */
@@ -105,13 +150,14 @@ export interface ServiceLevelObjectivesProps {
   readonly spec: ServiceLevelSpec;
   /**
    * What the service's scrape declares it exposes; with `http_requests_total{status}` the SLI
-   * is measured in the application, else at the ingress controller.
-   * @default - not scraped: measured at the ingress controller
+   * is measured in the application, else at the edge: ingress-nginx, the Gateway's proxies,
+   * or both summed during a cut-over (edge "both").
+   * @default - not scraped: measured at the edge
    */
   readonly custom?: readonly CustomMetric[];
   /** The `job` values of the Services users reach (the live Service; the preview too while a canary sends users there). */
   readonly jobs: readonly string[];
-  /** Whether a canary Ingress sends a share of the users to the preview Service. */
+  /** Whether a canary sends a share of the users to the preview Service. */
   readonly canary: boolean;
   /**
    * Whether the service has a preview Service (blue/green), whose traffic is not the users'.
@@ -125,6 +171,13 @@ function clean(n: number): number {
   return Number(n.toPrecision(12));
 }
 
+interface RenderedRules {
+  readonly indicators: readonly IndicatorSeries[];
+  readonly groups: readonly { name: string; rules: readonly any[] }[];
+  /** The Gateway clusters counted, when measured there: a route added later would be missed. */
+  readonly clusters: readonly string[];
+}
+
 /**
  * A user-facing service's SLOs as a PrometheusRule `<service>-slo`: per objective, the error
  * ratio over every window ({@link SLI_WINDOWS}) as recording rules, and one
@@ -132,93 +185,192 @@ function clean(n: number): number {
  *
  * Counting is per service: the application SLI sums `http_requests_total` over the pods of the
  * Services users reach (a pod is behind exactly one of the live and preview Services; the
- * per-color Services are never scraped), the ingress SLI counts each request once, where the
- * controller served it. A service with no traffic has no ratio (0/0) and never alerts: its
- * "service down" alert covers that.
+ * per-color Services are never scraped); an edge SLI counts each request once, where the edge
+ * served it: ingress-nginx by the backend Service, the Gateway's proxies by the HTTPRoute rules
+ * that send users to the live Service (a canary shares its rule; the preview host's route does
+ * not count). Those rules are read from the routes at synth, so a route may be built after the
+ * service. A service with no traffic has no ratio (0/0) and never alerts: its "service down"
+ * alert covers that, and at the Gateway {@link SLI_ABSENT_ALERT} covers a route that is not there.
  */
 export class ServiceLevelObjectives extends Construct {
   public readonly rule: PrometheusRule;
   public readonly service: string;
   public readonly spec: ServiceLevelSpec;
-  public readonly indicator: IndicatorSeries;
   public readonly objectives: readonly RenderedObjective[];
-  /** The selector (inside braces) of the counted series. */
-  public readonly selector: string;
+  /** Where the SLI is measured: one place, or both edges during a cut-over. */
+  public readonly sources: readonly IndicatorSource[];
+  private readonly props: ServiceLevelObjectivesProps;
+  private rendered?: RenderedRules;
 
   constructor(scope: Construct, id: string, props: ServiceLevelObjectivesProps) {
     super(scope, id);
     const env = Environment.of(this);
     const chart = SystemChart.of(this);
     const { spec, service } = props;
+    this.props = props;
     this.service = service;
     this.spec = spec;
     checkObjective(this, 'availability', spec.availability);
     if (!spec.basis?.trim()) {
       fail(this, 'the SLO has no basis', 'say where its numbers come from, e.g. "document 001: 99.9 % uptime"');
     }
-    const declared = (name: string) => (props.custom ?? []).find((m): m is MetricSpec => !isRatio(m) && m.name === name);
-    const requests = declared(HTTP_REQUESTS);
-    const source = requests ? 'application' : 'ingress';
-    if (source === 'ingress' && !env.servesIngressNginx) {
-      fail(this, `${service} exports no ${HTTP_REQUESTS}, so its SLO would be measured at ingress-nginx, which ${env.name}'s edge (${env.settings.edge}) does not run`,
-        `declare the service's own HTTP metrics (metrics.custom: httpServerMetrics()), or set slo: false in ${env.name} and let its endpoint probes watch it`);
-    }
+    const requests = declared(props, HTTP_REQUESTS);
     if (requests && (requests.type !== 'counter' || !(requests.labels ?? []).includes('status'))) {
       fail(this, `${HTTP_REQUESTS} is declared without a "status" label or not as a counter`,
         'declare it with httpServerMetrics() (lib/observability/catalogue.ts): the SLO counts failures by status');
     }
-    let buckets: readonly number[] = DEFAULT_BUCKETS; // ingress-nginx's request duration buckets
+    this.sources = requests ? ['application']
+      : [...(env.servesIngressNginx ? ['ingress' as const] : []), ...(env.servesGatewayApi ? ['gateway' as const] : [])];
     if (spec.latency) {
       checkObjective(this, 'latency percentile', spec.latency.percentile);
-      if (source === 'application') {
-        const duration = declared(HTTP_DURATION);
-        if (!duration || duration.type !== 'histogram') {
-          fail(this, `a latency objective needs the histogram ${HTTP_DURATION}, which ${service} does not declare`,
-            'declare it with httpServerMetrics() in the scrape\'s custom metrics, or drop the latency objective');
+      for (const source of this.sources) {
+        let buckets: readonly number[];
+        let histogram: string;
+        if (source === 'application') {
+          const duration = declared(props, HTTP_DURATION);
+          if (!duration || duration.type !== 'histogram') {
+            fail(this, `a latency objective needs the histogram ${HTTP_DURATION}, which ${service} does not declare`,
+              'declare it with httpServerMetrics() in the scrape\'s custom metrics, or drop the latency objective');
+          }
+          buckets = bucketsOf(duration);
+          histogram = HTTP_DURATION;
+        } else if (source === 'ingress') {
+          buckets = DEFAULT_BUCKETS; // ingress-nginx's request duration buckets
+          histogram = 'ingress-nginx\'s request duration histogram';
+        } else {
+          buckets = IMPLEMENTATIONS[env.settings.gateway.implementation].proxyMetrics.bucketsSeconds;
+          histogram = `${env.settings.gateway.implementation}'s upstream request time histogram`;
         }
-        buckets = bucketsOf(duration);
-      }
-      if (!buckets.includes(spec.latency.thresholdSeconds)) {
-        fail(this, `latency threshold ${spec.latency.thresholdSeconds}s is not a bucket bound of ${source === 'application' ? HTTP_DURATION : 'the ingress controller\'s histogram'} (${buckets.join(', ')})`,
-          `use one of those bounds, or add ${spec.latency.thresholdSeconds} to the histogram's buckets: the SLI counts the requests in that bucket`);
+        if (!buckets.includes(spec.latency.thresholdSeconds)) {
+          fail(this, `latency threshold ${spec.latency.thresholdSeconds}s is not a bucket bound of ${histogram} (${buckets.join(', ')} seconds)`,
+            `use one of those bounds${source === 'application' ? `, or add ${spec.latency.thresholdSeconds} to the histogram's buckets` : ''}: the SLI counts the requests in that bucket`);
+        }
       }
     }
-
-    const ns = chart.namespaceName;
-    const objectives: RenderedObjective[] = [
+    this.objectives = [
       { slo: 'availability', objective: spec.availability, budget: clean(1 - spec.availability) },
       ...(spec.latency ? [{
         slo: 'latency' as const, objective: spec.latency.percentile, budget: clean(1 - spec.latency.percentile),
         thresholdSeconds: spec.latency.thresholdSeconds,
       }] : []),
     ];
-    this.objectives = objectives;
-    if (source === 'application') {
-      this.selector = `namespace="${ns}", ${jobMatcher(props.jobs)}`;
-      this.indicator = {
-        source, labels: { namespace: ns, job: props.jobs[0] }, requests: HTTP_REQUESTS, duration: HTTP_DURATION,
-        // A per-color Service is never scraped; were it, each pod would count twice.
-        ...(props.preview ? { decoy: { namespace: ns, job: `${service}-blue` } } : {}),
+
+    const name = `${service}-slo`;
+    this.rule = new PrometheusRule(this, 'Resource', {
+      metadata: namespacedMeta(this, name, {
+        ...stableLabels({ name, instance: name, component: 'slo', partOf: chart.system }),
+        ...env.settings.prometheusSelector,
+      }),
+      spec: {
+        // At synth: the Gateway's SLI counts the rules of routes built after the service.
+        groups: Lazy.any({
+          produce: () => this.render().groups.map(g => ({
+            name: g.name,
+            rules: g.rules.map(r => 'record' in r
+              ? { record: r.record, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr), labels: r.labels }
+              : { alert: r.alert, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr), ...(r.for ? { for: r.for } : {}), labels: r.labels, annotations: r.annotations }),
+          })),
+        }),
+      },
+    });
+    this.node.addValidation({
+      validate: () => {
+        if (!this.sources.includes('gateway')) { return []; }
+        const before = this.render().clusters;
+        const now = this.gatewayClusters().counted;
+        return before.join() === now.join() ? []
+          : [`an HTTPRoute rule to ${service} was built after its SLO was read (by the dashboards), so the SLO misses it. Fix: build the routes before SystemDashboards`];
+      },
+    });
+  }
+
+  /** The series the SLI counts, one per place it is measured (read at synth, or by the dashboards built last). */
+  public get indicators(): readonly IndicatorSeries[] {
+    return this.render().indicators;
+  }
+
+  /** The HTTPRoute rules of this environment that send users to the live Service, as the proxies name their clusters; and the preview's. */
+  private gatewayClusters(): { counted: string[]; preview: string[] } {
+    const env = Environment.of(this);
+    const ns = SystemChart.of(this).namespaceName;
+    const metrics = IMPLEMENTATIONS[env.settings.gateway.implementation].proxyMetrics;
+    const rules = this.node.root.node.findAll()
+      .filter((c): c is WebRoute => c instanceof WebRoute && Environment.of(c).name === env.name)
+      .flatMap(r => r.ruleBackends);
+    const clusters = (serviceName: string) => rules.filter(r => r.serviceNamespace === ns && r.serviceName === serviceName)
+      .map(r => metrics.clusterOf(r.namespace, r.route, r.index)).sort();
+    return { counted: clusters(this.service), preview: clusters(`${this.service}-preview`) };
+  }
+
+  private render(): RenderedRules {
+    if (this.rendered) { return this.rendered; }
+    const env = Environment.of(this);
+    const chart = SystemChart.of(this);
+    const ns = chart.namespaceName;
+    const { service, spec, props } = this;
+    let clusters: string[] = [];
+    const indicators = this.sources.map((source): IndicatorSeries => {
+      if (source === 'application') {
+        return {
+          source, where: 'as the service counts them',
+          selector: `namespace="${ns}", ${jobMatcher(props.jobs)}`,
+          labels: { namespace: ns, job: props.jobs[0] },
+          requests: HTTP_REQUESTS, status: { label: 'status', classOnly: false },
+          duration: HTTP_DURATION, buckets: bucketsOrDefault(declared(props, HTTP_DURATION)), durationUnitsPerSecond: 1,
+          // A per-color Service is never scraped; were it, each pod would count twice.
+          ...(props.preview ? { decoy: { namespace: ns, job: `${service}-blue` } } : {}),
+        };
+      }
+      if (source === 'ingress') {
+        return {
+          source, where: 'at the ingress controller',
+          // ingress-nginx labels each request with the backend Service. A canary Ingress sends
+          // users to the preview Service; the preview host's own Ingress (testers) does not count.
+          selector: props.canary
+            ? `${INGRESS_NAMESPACE_LABEL}="${ns}", service=~"${service}|${service}-preview", ingress!="${service}-preview"`
+            : `${INGRESS_NAMESPACE_LABEL}="${ns}", service="${service}"`,
+          labels: { [INGRESS_NAMESPACE_LABEL]: ns, service, ingress: service },
+          requests: 'nginx_ingress_controller_requests', status: { label: 'status', classOnly: false },
+          duration: 'nginx_ingress_controller_request_duration_seconds', buckets: DEFAULT_BUCKETS, durationUnitsPerSecond: 1,
+          ...(props.preview ? { decoy: { [INGRESS_NAMESPACE_LABEL]: ns, service: `${service}-preview`, ingress: `${service}-preview` } } : {}),
+        };
+      }
+      const metrics = IMPLEMENTATIONS[env.settings.gateway.implementation].proxyMetrics;
+      const proxies = env.settings.gateway.dataPlane.namespace;
+      const found = this.gatewayClusters();
+      clusters = found.counted;
+      if (clusters.length === 0) {
+        fail(this, `${service}'s SLO is measured at the Gateway (${service} exports no ${HTTP_REQUESTS}), but no HTTPRoute in ${env.name} sends users to its Service`,
+          'route users to it (the Microservice\'s ingresses, or an EdgeRoute), declare its own HTTP metrics (metrics.custom: httpServerMetrics()), or set slo: false');
+      }
+      const matcher = clusters.length === 1 ? `${metrics.clusterLabel}="${clusters[0]}"` : `${metrics.clusterLabel}=~"${clusters.join('|')}"`;
+      const selector = `namespace="${proxies}", ${matcher}`;
+      return {
+        source, where: 'at the Gateway\'s proxies',
+        selector,
+        labels: { namespace: proxies, [metrics.clusterLabel]: clusters[0] },
+        requests: metrics.responses, status: { label: metrics.statusClassLabel, classOnly: true },
+        duration: metrics.duration, buckets: metrics.bucketsSeconds, durationUnitsPerSecond: metrics.durationUnitsPerSecond,
+        // The preview host's route (testers) is a cluster of its own.
+        ...(found.preview.length ? { decoy: { namespace: proxies, [metrics.clusterLabel]: found.preview[0] } } : {}),
+        presence: metrics.requests,
       };
-    } else {
-      // ingress-nginx labels each request with the backend Service. A canary Ingress sends
-      // users to the preview Service; the preview host's own Ingress (testers) does not count.
-      this.selector = props.canary
-        ? `${INGRESS_NAMESPACE_LABEL}="${ns}", service=~"${service}|${service}-preview", ingress!="${service}-preview"`
-        : `${INGRESS_NAMESPACE_LABEL}="${ns}", service="${service}"`;
-      this.indicator = {
-        source, labels: { [INGRESS_NAMESPACE_LABEL]: ns, service, ingress: service },
-        requests: 'nginx_ingress_controller_requests', duration: 'nginx_ingress_controller_request_duration_seconds',
-        ...(props.preview ? { decoy: { [INGRESS_NAMESPACE_LABEL]: ns, service: `${service}-preview`, ingress: `${service}-preview` } } : {}),
-      };
-    }
-    const sel = this.selector;
+    });
+
+    // Summed over the places it is measured; a place with no series yet counts 0.
+    const sum = (terms: string[]) => terms.length === 1 ? terms[0] : `(${terms.map(t => `(${t} or vector(0))`).join(' + ')})`;
     const ratio = (o: RenderedObjective, w: string) => o.slo === 'availability'
-      ? `sum(rate(${this.indicator.requests}{${sel}, status=~"5.."}[${w}])) / sum(rate(${this.indicator.requests}{${sel}}[${w}]))`
-      : `1 - (sum(rate(${this.indicator.duration}_bucket{${sel}, ${leMatcher(o.thresholdSeconds!)}}[${w}])) / sum(rate(${this.indicator.duration}_count{${sel}}[${w}])))`;
+      ? `${sum(indicators.map(i => `sum(rate(${i.requests}{${i.selector}, ${statusClassMatcher(i, 5)}}[${w}]))`))} / `
+        + `${sum(indicators.map(i => `sum(rate(${i.requests}{${i.selector}}[${w}]))`))}`
+      : `1 - (${sum(indicators.map(i => `sum(rate(${i.duration}_bucket{${i.selector}, ${leMatcher(bucketBound(i, o.thresholdSeconds!))}}[${w}]))`))} / `
+        + `${sum(indicators.map(i => `sum(rate(${i.duration}_count{${i.selector}}[${w}]))`))})`;
 
     const ruleLabels = (o: RenderedObjective) => ({ namespace: ns, service, slo: o.slo });
-    const groups = objectives.map(o => {
+    const alertLabels = {
+      // `namespace`: the system's AlertmanagerConfig routes only its own namespace's alerts.
+      system: chart.system, environment: env.name, namespace: ns,
+    };
+    const groups: { name: string; rules: any[] }[] = this.objectives.map(o => {
       const match = `{namespace="${ns}", service="${service}", slo="${o.slo}"}`;
       const what = o.slo === 'availability'
         ? `${pct(o.objective)} of requests succeed`
@@ -227,11 +379,7 @@ export class ServiceLevelObjectives extends Construct {
       const alerts = BURN_RATE_ALERTS.map(a => ({
         alert: BURN_ALERT,
         expr: `${errorRatioRecord(a.long)}${match} > (${a.factor} * ${o.budget}) and ${errorRatioRecord(a.short)}${match} > (${a.factor} * ${o.budget})`,
-        labels: {
-          severity: a.severity, long_window: a.long, short_window: a.short,
-          // `namespace`: the system's AlertmanagerConfig routes only its own namespace's alerts.
-          system: chart.system, environment: env.name, namespace: ns,
-        },
+        labels: { severity: a.severity, long_window: a.long, short_window: a.short, ...alertLabels },
         annotations: {
           summary: `${service} burns its ${o.slo} error budget ${a.factor}× too fast (${a.action})`,
           // No {{ $value }}: the burn rate panel of the dashboards shows it, and a value in
@@ -243,31 +391,45 @@ export class ServiceLevelObjectives extends Construct {
       }));
       return { name: `${service}-${o.slo}-slo`, rules: [...records, ...alerts] };
     });
+    const present = indicators.filter(i => i.presence);
+    if (present.length) {
+      groups.push({
+        name: `${service}-sli`,
+        rules: present.map(i => ({
+          alert: SLI_ABSENT_ALERT,
+          expr: `absent(${i.presence}{${i.selector}})`,
+          for: SLI_ABSENT_FOR,
+          labels: { severity: 'warning', service, ...alertLabels },
+          annotations: {
+            summary: `${service}'s SLO measures nothing ${i.where}`,
+            description: `No series ${i.presence}{${i.selector}} for ${SLI_ABSENT_FOR}: the proxies are not scraped (their PodMonitor, `
+              + 'Prometheus\'s namespace selector), or the HTTPRoute rules are not programmed (the routes\' status). '
+              + `Its burn-rate alerts cannot fire meanwhile; the endpoint probes still watch ${service} from outside.`,
+          },
+        })),
+      });
+    }
     for (const g of groups) {
       for (const r of g.rules) {
-        const name = 'record' in r ? r.record : `${r.alert} ${r.labels.long_window}`;
-        validatePromQL(this, `SLO rule ${name}`, r.expr, ['vector']);
+        const what = 'record' in r ? r.record : `${r.alert}${r.labels.long_window ? ` ${r.labels.long_window}` : ''}`;
+        validatePromQL(this, `SLO rule ${what}`, r.expr, ['vector']);
         if ('annotations' in r) {
-          validateGoTemplate(this, `SLO alert ${name} description`, r.annotations.description);
+          validateGoTemplate(this, `SLO alert ${what} description`, r.annotations.description);
         }
       }
     }
-    const name = `${service}-slo`;
-    this.rule = new PrometheusRule(this, 'Resource', {
-      metadata: namespacedMeta(this, name, {
-        ...stableLabels({ name, instance: name, component: 'slo', partOf: chart.system }),
-        ...env.settings.prometheusSelector,
-      }),
-      spec: {
-        groups: groups.map(g => ({
-          name: g.name,
-          rules: g.rules.map(r => 'record' in r
-            ? { record: r.record, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr), labels: r.labels }
-            : { alert: r.alert, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr), labels: r.labels, annotations: r.annotations }),
-        })),
-      },
-    });
+    this.rendered = { indicators, groups, clusters };
+    return this.rendered;
   }
+}
+
+function bucketsOrDefault(m: MetricSpec | undefined): readonly number[] {
+  return m ? bucketsOf(m) : DEFAULT_BUCKETS;
+}
+
+/** The metric the service's scrape declares under `name`. */
+function declared(props: ServiceLevelObjectivesProps, name: string): MetricSpec | undefined {
+  return (props.custom ?? []).find((m): m is MetricSpec => !isRatio(m) && m.name === name);
 }
 
 /** "99.9 %" for 0.999. */

@@ -1,7 +1,9 @@
 import { IConstruct } from 'constructs';
 import { SystemChart } from '../chart';
 import { durationSeconds } from '../monitoring/duration';
-import { BURN_ALERT, BURN_RATE_ALERTS, BurnRateAlert, RenderedObjective, ServiceLevelObjectives, SLI_WINDOWS } from './service-level';
+import {
+  BURN_ALERT, BURN_RATE_ALERTS, BurnRateAlert, bucketBound, RenderedObjective, ServiceLevelObjectives, SLI_ABSENT_ALERT, SLI_ABSENT_FOR, SLI_WINDOWS, statusValue,
+} from './service-level';
 
 /**
  * promtool unit tests for the burn-rate alerts, written from the SRE workbook's arithmetic
@@ -52,8 +54,8 @@ function steps(d: string | number): number {
   return seconds / STEP_SECONDS;
 }
 
-/** Errors per step at each step 1..T (step 0 is the first sample), and T in steps. */
-function errorProfile(shape: Shape, pair: BurnRateAlert, budget: number): { perStep: number[]; evalStep: number } {
+/** Errors per step at each step 1..T (step 0 is the first sample), and T in steps; the errors split into `parts` equal whole shares. */
+function errorProfile(shape: Shape, pair: BurnRateAlert, budget: number, parts: number): { perStep: number[]; evalStep: number } {
   const history = steps(HISTORY_MINUTES[pair.long]);
   const burst = steps(pair.long);
   // A recovered burst may not fail more than 99 % of requests (a latency budget of 5 % at 1.6 × 14.4 would be 115 %).
@@ -62,8 +64,8 @@ function errorProfile(shape: Shape, pair: BurnRateAlert, budget: number): { perS
   const recoveryMinutes = shape === 'recovered'
     ? Math.ceil((durationSeconds(pair.short)! / 60 + 5) / EVALUATION_MINUTES) * EVALUATION_MINUTES : 0;
   const errors = Math.round(factor * budget * RATE);
-  if (Math.abs(errors - factor * budget * RATE) > 1e-6 || errors % 2 !== 0) {
-    throw new Error(`${factor} × budget ${budget} × ${RATE} requests is not an even whole number of errors; change RATE`);
+  if (Math.abs(errors - factor * budget * RATE) > 1e-6 || errors % parts !== 0 || RATE % parts !== 0) {
+    throw new Error(`${factor} × budget ${budget} × ${RATE} requests is not a whole number of errors divisible by ${parts}; change RATE`);
   }
   const perStep = [
     ...Array<number>(history).fill(0),
@@ -129,34 +131,38 @@ export function sloTestSuite(slos: readonly ServiceLevelObjectives[], system: st
       const expected: unknown[] = [];
       let evalStep = 0;
       for (const { slo, objective } of feeds) {
-        const profile = errorProfile(shape, pair, objective.budget);
+        // Two pods (or proxies) at each place the SLI is measured, each with an equal share of
+        // the traffic and of the errors.
+        const places = slo.indicators;
+        const parts = 2 * places.length;
+        const profile = errorProfile(shape, pair, objective.budget, parts);
         evalStep = profile.evalStep;
         const length = profile.perStep.length;
         const errorsAt = (i: number) => profile.perStep[i - 1];
         const errors = counter(length, errorsAt);
         const total = counter(length, () => RATE);
-        // Two pods, each with half the traffic and half the errors.
-        const half = (values: number[]) => values.map(v => v / 2);
+        const share = (values: number[]) => values.map(v => v / parts);
         const good = errors.map((e, i) => BASE + total[i] - e); // requests that did not fail, from BASE too
-        const ind = slo.indicator;
         const pods = ['a', 'b'];
-        if (objective.slo === 'availability') {
-          for (const pod of pods) {
-            inputSeries.push({ series: `${ind.requests}{${labelText({ ...ind.labels, pod, status: '200' })}}`, values: seriesValues(half(good)) });
-            inputSeries.push({ series: `${ind.requests}{${labelText({ ...ind.labels, pod, status: '500' })}}`, values: seriesValues(half(errors)) });
-          }
-          if (ind.decoy) {
-            inputSeries.push({ series: `${ind.requests}{${labelText({ ...ind.decoy, pod: 'decoy', status: '503' })}}`, values: seriesValues(total) });
-          }
-        } else {
-          const le = String(objective.thresholdSeconds);
-          for (const pod of pods) {
-            inputSeries.push({ series: `${ind.duration}_bucket{${labelText({ ...ind.labels, pod, le })}}`, values: seriesValues(half(good)) });
-            inputSeries.push({ series: `${ind.duration}_count{${labelText({ ...ind.labels, pod })}}`, values: seriesValues(half(total)) });
-          }
-          if (ind.decoy) {
-            inputSeries.push({ series: `${ind.duration}_bucket{${labelText({ ...ind.decoy, pod: 'decoy', le })}}`, values: seriesValues(total.map(() => BASE)) });
-            inputSeries.push({ series: `${ind.duration}_count{${labelText({ ...ind.decoy, pod: 'decoy' })}}`, values: seriesValues(total) });
+        for (const ind of places) {
+          if (objective.slo === 'availability') {
+            for (const pod of pods) {
+              inputSeries.push({ series: `${ind.requests}{${labelText({ ...ind.labels, pod, [ind.status.label]: statusValue(ind, 200) })}}`, values: seriesValues(share(good)) });
+              inputSeries.push({ series: `${ind.requests}{${labelText({ ...ind.labels, pod, [ind.status.label]: statusValue(ind, 500) })}}`, values: seriesValues(share(errors)) });
+            }
+            if (ind.decoy) {
+              inputSeries.push({ series: `${ind.requests}{${labelText({ ...ind.decoy, pod: 'decoy', [ind.status.label]: statusValue(ind, 503) })}}`, values: seriesValues(total) });
+            }
+          } else {
+            const le = String(bucketBound(ind, objective.thresholdSeconds!));
+            for (const pod of pods) {
+              inputSeries.push({ series: `${ind.duration}_bucket{${labelText({ ...ind.labels, pod, le })}}`, values: seriesValues(share(good)) });
+              inputSeries.push({ series: `${ind.duration}_count{${labelText({ ...ind.labels, pod })}}`, values: seriesValues(share(total)) });
+            }
+            if (ind.decoy) {
+              inputSeries.push({ series: `${ind.duration}_bucket{${labelText({ ...ind.decoy, pod: 'decoy', le })}}`, values: seriesValues(total.map(() => BASE)) });
+              inputSeries.push({ series: `${ind.duration}_count{${labelText({ ...ind.decoy, pod: 'decoy' })}}`, values: seriesValues(total) });
+            }
           }
         }
         // What must fire at the evaluation time, by the arithmetic, under both range semantics.
@@ -202,11 +208,56 @@ export function sloTestSuite(slos: readonly ServiceLevelObjectives[], system: st
       });
     }
   }
+  tests.push(...absenceTests(slos));
   return {
     rule_files: [...new Set(slos.map(s => `prometheusrule-${s.rule.metadata.name}.yaml`))].sort(),
     evaluation_interval: `${EVALUATION_MINUTES}m`,
     tests,
   };
+}
+
+/**
+ * {@link SLI_ABSENT_ALERT} of every SLI with a presence series (the Gateway's): silent at the
+ * first evaluation and firing after its `for` when the series are gone; silent while they
+ * exist, though no request was made (the counter stays 0).
+ */
+function absenceTests(slos: readonly ServiceLevelObjectives[]): unknown[] {
+  const watched = slos.flatMap(slo => slo.indicators.filter(i => i.presence).map(i => ({ slo, i })));
+  if (watched.length === 0) { return []; }
+  const firing = EVALUATION_MINUTES;
+  if (durationSeconds(SLI_ABSENT_FOR)! > firing * 60) {
+    throw new Error(`${SLI_ABSENT_ALERT}'s for (${SLI_ABSENT_FOR}) is longer than the tests' evaluation interval; evaluate later`);
+  }
+  const alertOf = (slo: ServiceLevelObjectives, selector: string) => slo.rule.toJson().spec.groups
+    .flatMap((g: any) => g.rules).find((r: any) => r.alert === SLI_ABSENT_ALERT && r.expr.includes(`{${selector}}`));
+  const expected = watched.map(({ slo, i }) => {
+    const rule = alertOf(slo, i.selector);
+    // absent() keeps the selector's equality matchers as labels; the rule's labels win.
+    const kept = Object.fromEntries([...i.selector.matchAll(/(\w+)="([^"]*)"/g)].map(m => [m[1], m[2]]));
+    return {
+      exp_labels: { ...kept, ...rule.labels },
+      exp_annotations: rule.annotations,
+    };
+  });
+  return [
+    {
+      name: `${SLI_ABSENT_ALERT} fires when the Gateway's series are gone for ${SLI_ABSENT_FOR}, not before`,
+      interval: `${STEP_SECONDS}s`,
+      input_series: [],
+      alert_rule_test: [
+        { eval_time: '0m', alertname: SLI_ABSENT_ALERT, exp_alerts: [] },
+        { eval_time: `${firing}m`, alertname: SLI_ABSENT_ALERT, exp_alerts: expected },
+      ],
+    },
+    {
+      name: `${SLI_ABSENT_ALERT} stays silent while the series exist, with no request yet`,
+      interval: `${STEP_SECONDS}s`,
+      input_series: watched.map(({ i }) => ({
+        series: `${i.presence}{${labelText({ ...i.labels, pod: 'a' })}}`, values: `0x${steps(firing) + 1}`,
+      })),
+      alert_rule_test: [{ eval_time: `${firing}m`, alertname: SLI_ABSENT_ALERT, exp_alerts: [] }],
+    },
+  ];
 }
 
 /** The environment whose rules the promtool tests run against (scripts/verify/promtool.js). */

@@ -56,21 +56,34 @@ export function observabilitySummary(objects: readonly any[]): string {
       'window pair: a page (critical) at 14.4× the budget rate over 1h and 5m or 6× over 6h and 30m, a ticket (warning)',
       'at 3× over 1d and 2h or 1× over 3d and 6h.', '',
       '| service | objective | measured | file |', '| --- | --- | --- | --- |');
+    const absent: string[] = [];
     for (const r of sloRules) {
       for (const g of r.spec.groups) {
         const burn = g.rules.find((x: any) => x.alert === BURN_ALERT && x.labels.long_window === '1h');
         const record = g.rules.find((x: any) => x.record);
+        if (!burn || !record) {
+          absent.push(...g.rules.filter((x: any) => x.alert).map((x: any) => `\`${x.alert}\` (${x.labels?.severity}, for ${x.for ?? '0s'}) of ${x.labels?.service}: ${code(x.expr)}`));
+          continue;
+        }
         const budget = Number(/\* ([\d.e-]+)\)/.exec(burn.expr)![1]);
         const service = record.labels.service;
         const slo = record.labels.slo;
-        const le = /le=~?"([\d.]+)/.exec(record.expr)?.[1];
-        const objective = `${slo} ${Number(((1 - budget) * 100).toPrecision(6))} %${le ? ` under ${Number(le) * 1000} ms` : ''}`;
-        const measured = record.expr.includes('nginx_ingress_controller') ? 'at the ingress controller'
+        const expr: string = record.expr;
+        const edges = [expr.includes('nginx_ingress_controller') && 'at the ingress controller', expr.includes('envoy_cluster_') && 'at the Gateway\'s proxies'].filter(Boolean);
+        // Envoy's histogram counts milliseconds.
+        const le = /le=~?"([\d.]+)/.exec(expr)?.[1];
+        const ms = le === undefined ? undefined : expr.includes('nginx_ingress_controller') || !expr.includes('envoy_cluster_') ? Number(le) * 1000 : Number(le);
+        const objective = `${slo} ${Number(((1 - budget) * 100).toPrecision(6))} %${ms !== undefined ? ` under ${ms} ms` : ''}`;
+        const measured = edges.length ? edges.join(' and ')
           : `by the service (\`${slo === 'latency' ? 'http_request_duration_seconds' : 'http_requests_total'}\`)`;
         out.push(`| ${service} | ${objective} | ${measured} | ${manifestFileName(r)} |`);
       }
     }
     out.push('');
+    if (absent.length) {
+      out.push('An SLO measured at the Gateway also warns when its series are gone (the proxies unscraped, the route rules not programmed):', '',
+        ...absent.map(a => `- ${a}`), '');
+    }
   }
   const alerting = rules.filter(r => !sloRules.includes(r));
   if (alerting.length) {

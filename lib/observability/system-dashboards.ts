@@ -110,10 +110,7 @@ export function rowPanels(model: ServiceModel, row: RowSource): PanelSpec[] {
     case 'resources': return resourcePanels(model.namespace, row.workloads);
     case 'network': return [networkPanel(model.namespace, row.workloads)];
     case 'storage': return [storagePanel(model.namespace, row.fullAt)];
-    case 'traffic': return services.flatMap(s => {
-      const t = trafficSourceOf(s.name, s.slo, scraped.find(w => w.workload === s.name));
-      return t ? trafficPanels(t) : [];
-    });
+    case 'traffic': return services.flatMap(s => trafficSourceOf(s.name, s.slo, scraped.find(w => w.workload === s.name)).flatMap(trafficPanels));
     case 'slo': return services.flatMap(s => (s.slo ? sloPanels(s.slo) : []));
     case 'autoscaling': return services.flatMap(s => (s.autoscaling
       ? autoscalingPanels(s, s.name, s.autoscaling, scraped.find(w => w.workload === s.name), model.namespace) : []));

@@ -183,7 +183,12 @@ export class FleetPlatform extends Construct {
     scope.addBootstrapFile('argocd-values.yaml', this.argoCdValues);
 
     // Monitoring: Prometheus selects what the systems' monitors and rules carry, where they are.
-    const selection = monitoringSelection(this, env, rendered, env.servesIngressNginx ? [monitoring, ingress] : [monitoring]);
+    // The Gateway's proxies are scraped where they run (lib/gateway/edge-gateway.ts).
+    const selection = monitoringSelection(this, env, rendered, [
+      monitoring,
+      ...(env.servesIngressNginx ? [ingress] : []),
+      ...(env.servesGatewayApi ? [env.settings.gateway.dataPlane.namespace] : []),
+    ]);
     const releaseLabels = Object.keys(selection.labels);
     if (releaseLabels.length !== 1 || releaseLabels[0] !== 'release') {
       fail(this, `prometheusSelector ${JSON.stringify(selection.labels)} is not one release label`,

@@ -2,6 +2,7 @@ import { looksSecret } from '../config/secret-names';
 import { isValidLabelValue } from '../core/labels';
 import { LabelIndex, SelectorIndex, selects } from '../core/selectors';
 import { operatorPods } from '../datastores/operator-pods';
+import { IMPLEMENTATIONS } from '../gateway/implementations';
 import { ProducedSecret, producedSecrets, SecretProducerIndex } from '../secrets/secret-producers';
 import { SecretRead, secretReads } from '../secrets/secret-readers';
 import { Edge } from '../environments/environment';
@@ -96,6 +97,15 @@ class SystemIndex {
   private built() {
     if (!this.indexes) {
       const of = (kind: string) => this.objects.filter(o => o.kind === kind);
+      // The proxies a Gateway implementation runs for each Gateway of its class.
+      const controllers = new Map(of('GatewayClass').map(c => [c.metadata?.name, c.spec?.controllerName]));
+      for (const g of of('Gateway')) {
+        const implementation = Object.values(IMPLEMENTATIONS).find(i => i.controllerName === controllers.get(g.spec?.gatewayClassName));
+        if (implementation) {
+          const pods = implementation.proxyPods(g.metadata?.namespace, g.metadata?.name);
+          this.podList.push({ labels: pods.labels, ports: [...pods.ports] });
+        }
+      }
       this.indexes = {
         pods: new LabelIndex(this.podList, p => p.labels),
         services: new LabelIndex(of('Service'), s => s.metadata?.labels),

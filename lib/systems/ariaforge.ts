@@ -163,9 +163,8 @@ export function ariaforge(scope: Construct, env: Environment): SystemChart {
     writablePaths: ['/tmp', '/app/.next/cache'],
     autoscaling: { minReplicas: fMin, maxReplicas: fMax, cpuUtilization: 70, memoryUtilization: 80 },
     metrics: false,
-    // Measured at ingress-nginx where it runs; on the Gateway API only its endpoint probes watch it
-    // (Envoy's metrics are not scraped yet).
-    slo: env.servesIngressNginx ? ARIAFORGE_SLO : false,
+    // No metrics of its own: its SLO is measured at the edge (ingress-nginx, the Gateway's proxies).
+    slo: ARIAFORGE_SLO,
   });
 
   // One route for both hosts, as the document's ariaforge-ingress (one certificate on

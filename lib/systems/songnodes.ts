@@ -117,9 +117,8 @@ export function songnodes(scope: Construct, env: Environment): SystemChart {
     disruptionBudget: common.disruptionBudget,
     ingresses: [{ host: SONGNODES.hosts.app, rateLimit: { ...common.ingressLimits } }],
     metrics: false, // static assets: the endpoint probes below watch it from outside
-    // Without metrics of its own, its SLO is measured at ingress-nginx; on the Gateway API its
-    // requests are only in Envoy's metrics, which the fleet does not scrape yet (the probes remain).
-    slo: env.servesIngressNginx ? SONGNODES_SLO : false,
+    // Without metrics of its own, its SLO is measured at the edge (ingress-nginx, the Gateway's proxies).
+    slo: SONGNODES_SLO,
   });
 
   const api = new Microservice(chart, 'backend-api', {
