@@ -591,11 +591,16 @@ describe('dashboards and SLOs the documents name (issue #16)', () => {
     expect(reads(panels)).toContain('container_memory_working_set_bytes');
   });
 
-  test('every service an Ingress routes users to has SLOs with burn-rate alerts; the documents\' objectives', () => {
+  test('every service an Ingress or HTTPRoute routes users to has SLOs with burn-rate alerts, in every environment; the documents\' objectives', () => {
     const fleet = buildFleet();
     const services = fleet.node.findAll().filter((c): c is Microservice => c instanceof Microservice);
-    const missing = services.filter(s => s.routedByIngress && !s.slo).map(s => s.node.path);
+    const missing = services.filter(s => s.routedFromEdge && !s.slo).map(s => s.node.path);
     expect(missing).toEqual([]);
+    // On the Gateway API edge (staging, production), a service without metrics of its own is measured at the Gateway.
+    expect(services.filter(s => s.slo?.sources.includes('gateway')).map(s => s.node.path).sort()).toEqual([
+      'production-ariaforge/frontend', 'production-domain-runner/monitoring-dashboard', 'production-songnodes/frontend',
+      'staging-ariaforge/frontend', 'staging-domain-runner/monitoring-dashboard', 'staging-songnodes/frontend',
+    ]);
     const objective = (env: string, system: string, name: string) => services.find(s => s.node.path === `${env}-${system}/${name}`)!.slo!.objectives
       .map(o => [o.slo, o.objective, o.thresholdSeconds ?? null]);
     documented('001', 'api-server objectives', objective('production', 'novacron', 'api-server'), [['availability', 0.999, null], ['latency', 0.95, 0.5]]);

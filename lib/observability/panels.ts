@@ -279,8 +279,8 @@ export interface IngressModel {
 
 /**
  * The edge as the blackbox probes see it from outside, where no ingress-nginx runs (the Gateway
- * API edge, whose Envoy metrics the fleet does not scrape yet): certificates and the security
- * headers of every probed host (lib/monitoring/endpoint-probes.ts).
+ * API edge; its per-route traffic is in the traffic rows of the services measured there):
+ * certificates and the security headers of every probed host (lib/monitoring/endpoint-probes.ts).
  */
 export function probeSecurityPanels(namespace: string): PanelSpec[] {
   const sel = `namespace="${namespace}", job=~"probe/${namespace}/.*"`;

@@ -396,9 +396,9 @@ export class Microservice extends Construct implements INetworkEndpoint, IHttpBa
     this.networkPolicy.allowFromNamespace(dataPlane.namespace, [this.networkPorts.http], 'Gateway data plane', { ...dataPlane.podLabels });
   }
 
-  /** Whether an Ingress routes to the service (its live or preview Service). */
-  public get routedByIngress(): boolean {
-    return this.ingressControllerAdmitted;
+  /** Whether an Ingress or an HTTPRoute routes users to the service (its live or preview Service). */
+  public get routedFromEdge(): boolean {
+    return this.ingressControllerAdmitted || this.gatewayDataPlaneAdmitted;
   }
 
   /** Admits the ingress controller's pods to the HTTP port (called by WebIngress). */
