@@ -99,8 +99,6 @@ export interface IndicatorSeries {
   readonly status: { readonly label: string; readonly classOnly: boolean };
   /** The latency histogram's base name. */
   readonly duration: string;
-  /** The histogram's bucket bounds, in seconds. */
-  readonly buckets: readonly number[];
   /** How many of the histogram's units make a second: 1 (seconds), 1000 (milliseconds). */
   readonly durationUnitsPerSecond: number;
   /**
@@ -316,7 +314,7 @@ export class ServiceLevelObjectives extends Construct {
           selector: `namespace="${ns}", ${jobMatcher(props.jobs)}`,
           labels: { namespace: ns, job: props.jobs[0] },
           requests: HTTP_REQUESTS, status: { label: 'status', classOnly: false },
-          duration: HTTP_DURATION, buckets: bucketsOrDefault(declared(props, HTTP_DURATION)), durationUnitsPerSecond: 1,
+          duration: HTTP_DURATION, durationUnitsPerSecond: 1,
           // A per-color Service is never scraped; were it, each pod would count twice.
           ...(props.preview ? { decoy: { namespace: ns, job: `${service}-blue` } } : {}),
         };
@@ -331,7 +329,7 @@ export class ServiceLevelObjectives extends Construct {
             : `${INGRESS_NAMESPACE_LABEL}="${ns}", service="${service}"`,
           labels: { [INGRESS_NAMESPACE_LABEL]: ns, service, ingress: service },
           requests: 'nginx_ingress_controller_requests', status: { label: 'status', classOnly: false },
-          duration: 'nginx_ingress_controller_request_duration_seconds', buckets: DEFAULT_BUCKETS, durationUnitsPerSecond: 1,
+          duration: 'nginx_ingress_controller_request_duration_seconds', durationUnitsPerSecond: 1,
           ...(props.preview ? { decoy: { [INGRESS_NAMESPACE_LABEL]: ns, service: `${service}-preview`, ingress: `${service}-preview` } } : {}),
         };
       }
@@ -350,7 +348,7 @@ export class ServiceLevelObjectives extends Construct {
         selector,
         labels: { namespace: proxies, [metrics.clusterLabel]: clusters[0] },
         requests: metrics.responses, status: { label: metrics.statusClassLabel, classOnly: true },
-        duration: metrics.duration, buckets: metrics.bucketsSeconds, durationUnitsPerSecond: metrics.durationUnitsPerSecond,
+        duration: metrics.duration, durationUnitsPerSecond: metrics.durationUnitsPerSecond,
         // The preview host's route (testers) is a cluster of its own.
         ...(found.preview.length ? { decoy: { namespace: proxies, [metrics.clusterLabel]: found.preview[0] } } : {}),
         presence: metrics.requests,
@@ -421,10 +419,6 @@ export class ServiceLevelObjectives extends Construct {
     this.rendered = { indicators, groups, clusters };
     return this.rendered;
   }
-}
-
-function bucketsOrDefault(m: MetricSpec | undefined): readonly number[] {
-  return m ? bucketsOf(m) : DEFAULT_BUCKETS;
 }
 
 /** The metric the service's scrape declares under `name`. */
