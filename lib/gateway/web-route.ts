@@ -27,6 +27,8 @@ const EVERY_CLIENT = ['0.0.0.0/0', '::/0'];
 
 /** One rule of an HTTPRoute and the Service it routes to. */
 export interface RouteRuleBackend {
+  /** The environment of the HTTPRoute. */
+  readonly environment: string;
   /** Namespace of the HTTPRoute. */
   readonly namespace: string;
   /** Name of the HTTPRoute. */
@@ -37,6 +39,21 @@ export interface RouteRuleBackend {
   readonly serviceName: string;
   /** Its namespace. */
   readonly serviceNamespace: string;
+}
+
+/** Every route rule of an app, by its root: found without walking the tree once per reader. */
+const RULES_OF_APP = new WeakMap<IConstruct, RouteRuleBackend[]>();
+
+function registerRule(scope: IConstruct, rule: RouteRuleBackend): void {
+  const root = scope.node.root;
+  const rules = RULES_OF_APP.get(root) ?? [];
+  rules.push(rule);
+  RULES_OF_APP.set(root, rules);
+}
+
+/** The rules of every HTTPRoute built so far in `scope`'s app, in `environment`. */
+export function routeRules(scope: IConstruct, environment: string): RouteRuleBackend[] {
+  return (RULES_OF_APP.get(scope.node.root) ?? []).filter(r => r.environment === environment);
 }
 
 /**
@@ -122,10 +139,12 @@ export class WebRoute extends Construct {
         const path = r.path ?? '/';
         claimRoute(this, 'HTTPRoute', host, path);
         r.backend.allowFromGatewayDataPlane();
-        this.ruleBackends.push({
-          namespace: chart.namespaceName, route: name, index,
+        const rule: RouteRuleBackend = {
+          environment: env.name, namespace: chart.namespaceName, route: name, index,
           serviceName: r.backend.serviceName, serviceNamespace: r.backend.namespaceName ?? chart.namespaceName,
-        });
+        };
+        this.ruleBackends.push(rule);
+        registerRule(this, rule);
         return {
           matches: [{ path: { type: r.pathType === 'Exact' ? HttpRouteSpecRulesMatchesPathType.EXACT : HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: path } }],
           ...(headerFilter.length ? { filters: headerFilter } : {}),

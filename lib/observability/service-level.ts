@@ -7,7 +7,7 @@ import { stableLabels } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
 import { Environment } from '../environments/environment';
 import { IMPLEMENTATIONS } from '../gateway/implementations';
-import { WebRoute } from '../gateway/web-route';
+import { routeRules } from '../gateway/web-route';
 import { validateGoTemplate, validatePromQL } from '../monitoring/promql';
 import { HTTP_DURATION, HTTP_REQUESTS } from './catalogue';
 import { bucketsOf, CustomMetric, DEFAULT_BUCKETS, isRatio, jobMatcher, leMatcher, MetricSpec } from './metric';
@@ -292,9 +292,7 @@ export class ServiceLevelObjectives extends Construct {
     const env = Environment.of(this);
     const ns = SystemChart.of(this).namespaceName;
     const metrics = IMPLEMENTATIONS[env.settings.gateway.implementation].proxyMetrics;
-    const rules = this.node.root.node.findAll()
-      .filter((c): c is WebRoute => c instanceof WebRoute && Environment.of(c).name === env.name)
-      .flatMap(r => r.ruleBackends);
+    const rules = routeRules(this, env.name);
     const clusters = (serviceName: string) => rules.filter(r => r.serviceNamespace === ns && r.serviceName === serviceName)
       .map(r => metrics.clusterOf(r.namespace, r.route, r.index)).sort();
     return { counted: clusters(this.service), preview: clusters(`${this.service}-preview`) };
