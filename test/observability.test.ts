@@ -10,6 +10,7 @@ import { BURN_ALERT, errorRatioRecord, ServiceLevelObjectives, ServiceLevelSpec,
 import { seriesValues, sloTestFiles, sloTestSuite } from '../lib/observability/slo-tests';
 import { observabilitySummary } from '../lib/observability/summary';
 import { RowSource, SystemDashboards } from '../lib/observability/system-dashboards';
+import { EndpointProbes } from '../lib/monitoring/endpoint-probes';
 import { renderApp, toYaml } from '../lib/render/manifest-writer';
 import { Microservice, MicroserviceProps } from '../lib/workload/microservice';
 import { Worker } from '../lib/workload/worker';
@@ -139,6 +140,25 @@ describe('dashboards derived from the services', () => {
     expect(exprs(d, 'Days until the TLS certificate expires, by host')).toEqual([
       'min by (host) (nginx_ingress_controller_ssl_expire_time_seconds{host=~"web\\\\.example\\\\.com"} - time()) / 86400',
     ]);
+  });
+
+  test('the security row shows what each edge serving the system answered; on the Gateway alone, the certificates as the probes see them', () => {
+    const row = (edge: 'gateway-api' | 'both') => {
+      const chart = testChart('production', 'shop', { edge });
+      service(chart, 'web', { metrics: false });
+      new EndpointProbes(chart, 'probes', { alertPrefix: 'Shop', latencyThresholdSeconds: 1 });
+      return dashboardOf(chart, [{ title: 'Edge', show: 'security' }]);
+    };
+    const gateway = row('gateway-api');
+    expect(titles(gateway)).toEqual(['Denied requests (401, 403) by route rule', 'Client errors (4xx) by route rule',
+      'Days until the TLS certificate expires, by probed URL', 'Probes succeeding, by probed URL and check']);
+    expect(exprs(gateway, 'Client errors (4xx) by route rule')).toEqual([
+      'sum by (envoy_cluster_name) (rate(envoy_cluster_upstream_rq_xx{namespace="envoy-gateway-system", envoy_cluster_name=~"httproute/shop/.+", envoy_response_code_class="4"}[$__rate_interval]))',
+    ]);
+    expect(exprs(gateway, 'Denied requests (401, 403) by route rule')[0]).toContain('envoy_cluster_upstream_rq{namespace="envoy-gateway-system", envoy_cluster_name=~"httproute/shop/.+", envoy_response_code=~"401|403"}');
+    // During a cut-over both edges' panels; ingress-nginx reports the certificates itself.
+    expect(titles(row('both'))).toEqual(['Denied requests (401, 403) by Ingress', 'Client errors (4xx) by host', 'Rate limited (429) by Ingress',
+      'Days until the TLS certificate expires, by host', 'Denied requests (401, 403) by route rule', 'Client errors (4xx) by route rule']);
   });
 
   test('the dashboard is a sidecar ConfigMap: label, folder, one JSON key named after the uid', () => {
@@ -377,7 +397,7 @@ describe('the README section', () => {
   test('lists every dashboard with its panels and queries, every SLO and alert, and their files', () => {
     const readme = renderShop().find(f => f.path === 'production/shop/README.md')!.content;
     const section = readme.slice(readme.indexOf('## Observability'));
-    expect(section).toContain('| Shop Overview | `shop-overview` | shop | 14 | configmap-dashboard-shop-overview.yaml |');
+    expect(section).toContain('| Shop Overview | `shop-overview` | shop | 16 | configmap-dashboard-shop-overview.yaml |');
     expect(section).toContain('| Traffic | web: error ratio (5xx) | error ratio: `sum(rate(http_requests_total{namespace="shop", job="web", status=~"5.."}[$__rate_interval])) / sum(rate(http_requests_total{namespace="shop", job="web"}[$__rate_interval]))` |');
     expect(section).toContain('| web | latency 95 % under 500 ms | by the service (`http_request_duration_seconds`) | prometheusrule-web-slo.yaml |');
     expect(section).toContain('| ShopHighErrorRate | critical | 2m | shop | prometheusrule-shop-alerts.yaml |');

@@ -13,6 +13,10 @@ export interface GatewayProxyMetrics {
   readonly responses: string;
   /** The label of {@link responses} holding the status class: `5` for 5xx. */
   readonly statusClassLabel: string;
+  /** Counter of responses per route rule, by status code. */
+  readonly responsesByCode: string;
+  /** The label of {@link responsesByCode} holding the code: `403`. */
+  readonly statusCodeLabel: string;
   /** Counter created with each route rule's cluster (0 before its first request): the indicator exists. */
   readonly requests: string;
   /** Histogram of the time to the backend's response per route rule, by its base name. */
@@ -25,6 +29,8 @@ export interface GatewayProxyMetrics {
   readonly clusterLabel: string;
   /** The cluster name of rule `rule` (0-based) of HTTPRoute `namespace/name`. */
   clusterOf(namespace: string, name: string, rule: number): string;
+  /** A regular expression matching the clusters of every HTTPRoute rule in `namespace`. */
+  clustersIn(namespace: string): string;
 }
 
 /** What the fleet needs to know of a Gateway API implementation. */
@@ -70,12 +76,15 @@ export const IMPLEMENTATIONS: Readonly<Record<GatewayImplementation, GatewayImpl
       path: '/stats/prometheus',
       responses: 'envoy_cluster_upstream_rq_xx',
       statusClassLabel: 'envoy_response_code_class',
+      responsesByCode: 'envoy_cluster_upstream_rq',
+      statusCodeLabel: 'envoy_response_code',
       requests: 'envoy_cluster_upstream_rq_total',
       duration: 'envoy_cluster_upstream_rq_time',
       durationUnitsPerSecond: 1000,
       bucketsSeconds: ENVOY_DEFAULT_BUCKETS_MS.map(ms => ms / 1000),
       clusterLabel: 'envoy_cluster_name',
       clusterOf: (namespace, name, rule) => `httproute/${namespace}/${name}/rule/${rule}`,
+      clustersIn: namespace => `httproute/${namespace}/.+`,
     },
     // internal/infrastructure/kubernetes/proxy: EnvoyAppLabel() and the owning Gateway's labels;
     // the ports of internal/xds/bootstrap (stats 19001, readiness 19003).

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { AutoscalingSpec, podsMetricSource } from '../autoscaling/autoscaler';
 import { fail } from '../core/errors';
+import { GatewayProxyMetrics } from '../gateway/implementations';
 import { CERTIFICATE_WARNING_DAYS } from '../monitoring/endpoint-probes';
 import { parseQuantity } from '../core/quantity';
 import { HTTP_DURATION, HTTP_REQUESTS } from './catalogue';
@@ -275,6 +276,38 @@ export function autoscalingPanels(scope: IConstruct, service: string, spec: Auto
 export interface IngressModel {
   readonly name: string;
   readonly hosts: readonly string[];
+}
+
+/** Where a system's HTTPRoutes are served: the proxies' namespace and how they count per route rule. */
+export interface GatewayModel {
+  /** Namespace of the proxies' series. */
+  readonly proxies: string;
+  readonly metrics: GatewayProxyMetrics;
+}
+
+/**
+ * What the Gateway's proxies answered the system's HTTPRoute rules, for the security row
+ * where the edge is the Gateway API: denied and client errors by route rule (a rule's
+ * cluster, `httproute/<namespace>/<route>/rule/<n>`).
+ */
+export function gatewaySecurityPanels(namespace: string, gateway: GatewayModel): PanelSpec[] {
+  const m = gateway.metrics;
+  const sel = `namespace="${gateway.proxies}", ${m.clusterLabel}=~"${m.clustersIn(namespace)}"`;
+  return [
+    {
+      title: 'Denied requests (401, 403) by route rule', unit: 'reqps', min: 0,
+      description: 'Requests the backends refused as unauthenticated or forbidden, at the Gateway: a rise is credential stuffing or a broken client.',
+      queries: [{
+        expr: `sum by (${m.clusterLabel}, ${m.statusCodeLabel}) (rate(${m.responsesByCode}{${sel}, ${m.statusCodeLabel}=~"401|403"}[${RATE}]))`,
+        legend: `{{${m.clusterLabel}}} {{${m.statusCodeLabel}}}`,
+      }],
+    },
+    {
+      title: 'Client errors (4xx) by route rule', unit: 'reqps', min: 0,
+      description: 'All 4xx answers per route rule, at the Gateway: scanning for paths shows as 404s. Requests over the rate limit are answered 429 by the proxy itself, before any rule, and are not here.',
+      queries: [{ expr: `sum by (${m.clusterLabel}) (rate(${m.responses}{${sel}, ${m.statusClassLabel}="4"}[${RATE}]))`, legend: `{{${m.clusterLabel}}}` }],
+    },
+  ];
 }
 
 /**

@@ -3,6 +3,8 @@ import { EndpointProbes } from '../monitoring/endpoint-probes';
 import { SystemChart } from '../chart';
 import { checkUnique } from '../core/checks';
 import { fail } from '../core/errors';
+import { IMPLEMENTATIONS } from '../gateway/implementations';
+import { WebRoute } from '../gateway/web-route';
 import { WebIngress } from '../ingress/web-ingress';
 import { PodScrape } from '../monitoring/pod-monitor';
 import { Monitor } from '../monitoring/service-monitor';
@@ -11,7 +13,7 @@ import { CATALOGUE_GROUPS } from './catalogue';
 import { Dashboard, PanelSpec, PanelThreshold, RowSpec } from './dashboard';
 import { CustomMetric, isRatio, metricId } from './metric';
 import {
-  autoscalingPanels, IngressModel, metricPanel, networkPanel, probeSecurityPanels, resourcePanels, ScrapedWorkload, securityPanels, sloPanels,
+  autoscalingPanels, GatewayModel, gatewaySecurityPanels, IngressModel, metricPanel, networkPanel, probeSecurityPanels, resourcePanels, ScrapedWorkload, securityPanels, sloPanels,
   storagePanel, targetsPanel, trafficPanels, trafficSourceOf,
 } from './panels';
 
@@ -79,6 +81,8 @@ export interface ServiceModel {
   readonly scraped: readonly ScrapedWorkload[];
   readonly services: readonly Microservice[];
   readonly ingresses: readonly IngressModel[];
+  /** Where its HTTPRoutes are served, when it has any. */
+  readonly gateway?: GatewayModel;
   /** The system probes its public hosts from outside (blackbox Probes). */
   readonly probed: boolean;
   /** Every workload name (scraped or serving), for row filters. */
@@ -96,7 +100,10 @@ export function serviceModel(chart: SystemChart): ServiceModel {
     .flatMap(i => [{ name: i.name, hosts: i.hosts }, ...i.canaries.map(c => ({ name: c.metadata.name!, hosts: i.hosts }))]);
   const workloads = [...new Set([...scraped.map(s => s.workload), ...services.map(s => s.name)])];
   const probed = all.some(c => c instanceof EndpointProbes);
-  return { namespace: chart.namespaceName, scraped, services, ingresses, probed, workloads };
+  const settings = chart.environment.settings.gateway;
+  const gateway = all.some(c => c instanceof WebRoute)
+    ? { proxies: settings.dataPlane.namespace, metrics: IMPLEMENTATIONS[settings.implementation].proxyMetrics } : undefined;
+  return { namespace: chart.namespaceName, scraped, services, ingresses, gateway, probed, workloads };
 }
 
 /** The panels of one row, derived from the model. */
@@ -121,7 +128,12 @@ export function rowPanels(model: ServiceModel, row: RowSource): PanelSpec[] {
       return entries.map(({ w, m }) => metricPanel(w, m, ids.filter(i => i === metricId(m)).length > 1
         ? `${w.workload}: ${panelTitle(m)}` : panelTitle(m)));
     }
-    case 'security': return model.ingresses.length ? securityPanels(model.namespace, model.ingresses) : (model.probed ? probeSecurityPanels(model.namespace) : []);
+    // Each edge that serves the system; where ingress-nginx does not, the certificates as the probes see them.
+    case 'security': return [
+      ...(model.ingresses.length ? securityPanels(model.namespace, model.ingresses) : []),
+      ...(model.gateway ? gatewaySecurityPanels(model.namespace, model.gateway) : []),
+      ...(!model.ingresses.length && model.probed ? probeSecurityPanels(model.namespace) : []),
+    ];
   }
 }
 
