@@ -141,7 +141,7 @@ describe('Argo CD applications', () => {
       expect(build({}, { retry: { limit: 0 } })).toThrow(/staging-argocd\/argocd: retry limit 0 is not a positive integer/);
     });
     test('a malformed backoff', () => {
-      expect(build({}, { retry: { backoffDuration: '10 seconds' } })).toThrow(/retry backoffDuration "10 seconds" is not a duration\. Fix: write it like "10s"/);
+      expect(build({}, { retry: { backoffDuration: '10 seconds' } })).toThrow(/retry backoffDuration "10 seconds" is not a positive Go duration\. Fix: write it like "10s"/);
     });
     test('a system named like the root application', () => {
       expect(build({}, { rootName: 'shop' })).toThrow(/system "shop" has the root Application's name/);

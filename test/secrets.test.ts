@@ -1,3 +1,4 @@
+import { goDurationSeconds } from '../lib/core/go-duration';
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { SystemChart } from '../lib/chart';
@@ -8,7 +9,6 @@ import { BackupJob } from '../lib/backup/backup-job';
 import { RemoteSecretKey } from '../lib/secrets/remote-secret-key';
 import { secretInventory } from '../lib/secrets/secret-inventory';
 import { RELOAD_ON_SECRETS_ANNOTATION } from '../lib/secrets/secret-rotation';
-import { parseGoDuration } from '../lib/secrets/system-secrets';
 import { StatefulService } from '../lib/stateful/stateful-service';
 import { Worker, WorkerProps } from '../lib/workload/worker';
 import { renderShop } from './fixtures/shop';
@@ -145,9 +145,11 @@ describe('secret store settings', () => {
     expect(() => chart('staging', { storeName: 'Fleet Secrets' })).toThrow(/^environments\/staging: secretStore\.storeName "Fleet Secrets" is not a DNS-1123 subdomain/);
   });
 
-  test('Go durations', () => {
-    expect([parseGoDuration('1h'), parseGoDuration('1h30m'), parseGoDuration('90s'), parseGoDuration('0s'), parseGoDuration('1d')])
-      .toEqual([3600, 5400, 90, 0, undefined]);
+  test('Go durations, as time.ParseDuration reads them', () => {
+    expect(['1h', '1h30m', '90s', '0s', '0', '1.5h', '.5s', '300ms', '-1m', '+2m'].map(goDurationSeconds))
+      .toEqual([3600, 5400, 90, 0, 0, 5400, 0.5, 0.3, -60, 120]);
+    // Prometheus's days and weeks, a number without a unit, a unit without a number, spaces.
+    expect(['1d', '2w', '10', 'h', '.h', '1 h', ''].map(goDurationSeconds)).toEqual(Array(7).fill(undefined));
   });
 });
 

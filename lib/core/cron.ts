@@ -1,3 +1,4 @@
+import { goDurationSeconds } from './go-duration';
 import { IConstruct } from 'constructs';
 import { fail } from './errors';
 
@@ -27,8 +28,6 @@ const FIELDS: readonly FieldBounds[] = [
 
 /** The descriptors robfig/cron's standard parser knows; `@every <duration>` is handled apart. */
 export const CRON_DESCRIPTORS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'] as const;
-
-const GO_DURATION = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))*$/;
 
 /** Returns why `field` is not a valid cron field, or undefined when it is. */
 function fieldProblem(field: string, b: FieldBounds): string | undefined {
@@ -80,7 +79,8 @@ function isDescriptor(scope: IConstruct, what: string, schedule: string, fix: st
   if (!schedule.startsWith('@')) { return false; }
   if ((CRON_DESCRIPTORS as readonly string[]).includes(schedule)) { return true; }
   const every = /^@every (.+)$/.exec(schedule);
-  if (every && GO_DURATION.test(every[1]) && /[1-9]/.test(every[1])) { return true; }
+  // robfig/cron refuses what time.ParseDuration refuses; a zero or negative interval never fires.
+  if (every && (goDurationSeconds(every[1]) ?? 0) > 0) { return true; }
   return fail(scope, `${what} "${schedule}" is not a known descriptor`,
     `use one of ${CRON_DESCRIPTORS.join(', ')} or "@every <duration>" such as "@every 6h"`);
 }

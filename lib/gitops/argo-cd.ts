@@ -1,3 +1,4 @@
+import { goDurationSeconds } from '../core/go-duration';
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application, AppProject, ApplicationSpecIgnoreDifferences, ApplicationSpecSyncPolicy } from '../../imports/argoproj.io';
@@ -334,7 +335,8 @@ export function syncRetry(scope: Construct, r: SyncRetry) {
   }
   const durations = { backoffDuration: r.backoffDuration ?? '10s', backoffMaxDuration: r.backoffMaxDuration ?? '5m' };
   for (const [k, v] of Object.entries(durations)) {
-    if (!/^\d+(s|m|h)$/.test(v)) { fail(scope, `retry ${k} "${v}" is not a duration`, 'write it like "10s", "5m" or "1h"'); }
+    // Argo CD reads them with time.ParseDuration.
+    if (!((goDurationSeconds(v) ?? 0) > 0)) { fail(scope, `retry ${k} "${v}" is not a positive Go duration`, 'write it like "10s", "5m" or "1h30m"'); }
   }
   const factor = r.backoffFactor ?? 2;
   if (!Number.isInteger(factor) || factor < 1) {

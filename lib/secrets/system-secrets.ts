@@ -1,3 +1,4 @@
+import { goDurationSeconds } from '../core/go-duration';
 import { Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
@@ -142,17 +143,6 @@ export class SystemSecrets extends Construct {
   }
 }
 
-/** Go's time.ParseDuration units, in seconds. */
-const DURATION_UNITS: Readonly<Record<string, number>> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-
-/** Seconds in a Go duration string ("1h", "90m", "1h30m"), or undefined when it is not one. */
-export function parseGoDuration(value: string): number | undefined {
-  if (typeof value !== 'string' || !/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value)) { return undefined; }
-  let seconds = 0;
-  for (const m of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) { seconds += Number(m[1]) * DURATION_UNITS[m[2]]; }
-  return seconds;
-}
-
 /** Refuses a store the ExternalSecrets could not name, or a refresh interval that never refreshes. */
 function checkStoreSettings(env: Environment): void {
   const { storeName, refreshInterval } = env.settings.secretStore;
@@ -161,8 +151,8 @@ function checkStoreSettings(env: Environment): void {
     throw new ConfigurationError(where, `secretStore.storeName "${storeName}" is not a DNS-1123 subdomain, so no ClusterSecretStore can have it`,
       'use the ClusterSecretStore\'s lowercase name, e.g. "fleet-secrets"');
   }
-  const seconds = parseGoDuration(refreshInterval);
-  if (seconds === undefined) {
+  const seconds = goDurationSeconds(refreshInterval);
+  if (seconds === undefined || seconds < 0) {
     throw new ConfigurationError(where, `secretStore.refreshInterval "${refreshInterval}" is not a Go duration`, 'write it like "1h", "30m" or "1h30m"');
   }
   if (seconds === 0) {
