@@ -115,7 +115,7 @@ describe('the README\'s Alerts section', () => {
     const text = alertInventory(objects(chart));
     expect(text).toContain('| critical | Slack #shop-alerts | 10s (group_wait) | 1m / 1h |');
     expect(text).toContain('| info | e-mail ops@shop.example.com | 5m (group_wait) | 30m / 24h |');
-    expect(text).toContain('| ShopSlow | warning | 15s | 5m | shop-alerts |');
+    expect(text).toContain('| ShopSlow | warning | 15s | 5m | g | shop-alerts |');
     expect(alertInventory(objects(new SystemChart(new App({ outdir: '/dev/null' }), { environment: new Environment(ENVIRONMENTS.dev), system: 'x' })))).toBe('');
   });
 });

@@ -400,7 +400,9 @@ describe('the README section', () => {
     expect(section).toContain('| Shop Overview | `shop-overview` | shop | 16 | configmap-dashboard-shop-overview.yaml |');
     expect(section).toContain('| Traffic | web: error ratio (5xx) | error ratio: `sum(rate(http_requests_total{namespace="shop", job="web", status=~"5.."}[$__rate_interval])) / sum(rate(http_requests_total{namespace="shop", job="web"}[$__rate_interval]))` |');
     expect(section).toContain('| web | latency 95 % under 500 ms | by the service (`http_request_duration_seconds`) | prometheusrule-web-slo.yaml |');
-    expect(section).toContain('| ShopHighErrorRate | critical | 2m | shop | prometheusrule-shop-alerts.yaml |');
+    // The alerts are listed once, in the Alerts section, with their routing.
+    expect(section).toContain('The alerts, with their timing and where each severity is delivered: [Alerts](#alerts) above.');
+    expect(readme.slice(readme.indexOf('## Alerts'), readme.indexOf('## Observability'))).toMatch(/\| ShopHighErrorRate \| critical \| [^|]+ \| 2m \| shop \| shop-alerts \|/);
     // A regex alternation cannot end a Markdown table cell.
     expect(section).toContain('job=~"web\\|web-preview"');
   });

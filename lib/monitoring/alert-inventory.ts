@@ -15,8 +15,8 @@ function deliveries(receiver: any): string[] {
 
 /**
  * The Alerts section of a system's README: where each severity is delivered and how soon
- * (from its AlertmanagerConfig), every alert with its severity, `for` and evaluation interval
- * (from its PrometheusRules), and what the endpoint Probes probe. Drawn from the rendered
+ * (from its AlertmanagerConfig), every alert with its severity, `for`, evaluation interval
+ * and group (from its PrometheusRules), and what the endpoint Probes probe. Drawn from the rendered
  * objects, like the traffic map. Empty when the system renders no alert, route or probe.
  */
 export function alertInventory(objects: readonly any[]): string {
@@ -37,13 +37,21 @@ export function alertInventory(objects: readonly any[]): string {
     out.push('');
   }
   if (rules.length) {
-    out.push('| Alert | Severity | Evaluated every | For | PrometheusRule |', '|---|---|---|---|---|');
+    // One row per alert and timing: an SLO's four burn-rate rules of a severity read as one.
+    const rows: { text: string; count: number }[] = [];
     for (const o of rules) {
       for (const g of o.spec.groups ?? []) {
         for (const r of (g.rules ?? []).filter((x: any) => x.alert)) {
-          out.push(`| ${r.alert} | ${r.labels?.severity ?? '–'} | ${g.interval ?? `${DEFAULT_EVALUATION_INTERVAL} (default)`} | ${r.for ?? '0s'} | ${o.metadata.name} |`);
+          const text = `${r.labels?.severity ?? '–'} | ${g.interval ?? `${DEFAULT_EVALUATION_INTERVAL} (default)`} | ${r.for ?? '0s'} | ${g.name} | ${o.metadata.name} |`;
+          const last = rows[rows.length - 1];
+          if (last && last.text === `${r.alert} | ${text}`) { last.count++; } else { rows.push({ text: `${r.alert} | ${text}`, count: 1 }); }
         }
       }
+    }
+    out.push('| Alert | Severity | Evaluated every | For | Group | PrometheusRule |', '|---|---|---|---|---|---|');
+    for (const row of rows) {
+      const [alert, ...rest] = row.text.split(' | ');
+      out.push(`| ${alert}${row.count > 1 ? ` (${row.count} rules)` : ''} | ${rest.join(' | ')}`);
     }
     out.push('');
   }

@@ -85,17 +85,8 @@ export function observabilitySummary(objects: readonly any[]): string {
         ...absent.map(a => `- ${a}`), '');
     }
   }
-  const alerting = rules.filter(r => !sloRules.includes(r));
-  if (alerting.length) {
-    out.push('### Alerts', '', '| alert | severity | for | group | file |', '| --- | --- | --- | --- | --- |');
-    for (const r of alerting) {
-      for (const g of r.spec.groups) {
-        for (const a of g.rules.filter((x: any) => x.alert)) {
-          out.push(`| ${a.alert} | ${a.labels?.severity ?? '–'}${a.labels?.priority ? ` (${a.labels.priority})` : ''} | ${a.for ?? '0s'} | ${g.name} | ${manifestFileName(r)} |`);
-        }
-      }
-    }
-    out.push('');
+  if (rules.some(r => !sloRules.includes(r))) {
+    out.push('The alerts, with their timing and where each severity is delivered: [Alerts](#alerts) above.', '');
   }
   return out.join('\n');
 }
