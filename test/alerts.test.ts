@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { AlertRules, AlertSpec } from '../lib/monitoring/alert-rules';
 import { durationSeconds } from '../lib/monitoring/duration';
 import { Monitor } from '../lib/monitoring/service-monitor';
-import { checkGoTemplate, checkPromQL, metricNames } from '../lib/monitoring/promql';
+import { anyOf, checkGoTemplate, checkPromQL, metricNames } from '../lib/monitoring/promql';
 import { BURN_ALERT, BURN_RATE_ALERTS, errorRatioRecord } from '../lib/observability/service-level';
 import { testChart } from './util';
 
@@ -280,6 +280,15 @@ describe('Prometheus durations', () => {
   });
   test.each(['', 's', '5', '5M', '1h 30m', '30m1h', '1.5h', '-1m', '5mins', '1d1d'])('%j is not a duration', value => {
     expect(durationSeconds(value)).toBeUndefined();
+  });
+});
+
+describe('regex matchers of literal values', () => {
+  test('metacharacters are escaped for the regex and the backslash for the PromQL string, so the query parses', () => {
+    expect(anyOf(['web', 'api.v1', 'a+b'])).toBe('web|api\\\\.v1|a\\\\+b');
+    expect(checkPromQL(`up{job=~"${anyOf(['api.v1', 'a(b)'])}"}`)).toBeUndefined();
+    // One backslash alone is an escape the PromQL string does not know.
+    expect(checkPromQL('up{job=~"api\\.v1"}')).toBeDefined();
   });
 });
 

@@ -81,6 +81,14 @@ class PromQLError extends Error {
 }
 
 /**
+ * A regex alternation matching exactly these literal values, as the inside of a PromQL
+ * `=~"…"` matcher: each metacharacter escaped for the regex, and that backslash for the string.
+ */
+export function anyOf(values: readonly string[]): string {
+  return values.map(v => v.replace(/[.+*?()|[\]{}^$\\]/g, '\\\\$&')).join('|');
+}
+
+/**
  * Checks a PromQL expression; returns undefined when Prometheus would accept it.
  * @param expected the types the caller can use (an alert needs a vector or a scalar)
  */
@@ -125,10 +133,12 @@ function syntaxProblem(src: string, top: SyntaxNode): Problem | undefined {
   let firstError: number | undefined;
   let unknownFunction: string | undefined;
   let unstableFunction: string | undefined;
+  let badEscape: string | undefined;
   const cursor = top.cursor();
   do {
     const n = cursor.node;
     if (n.type.isError && firstError === undefined) { firstError = n.from; }
+    if (n.name === 'StringLiteral' && badEscape === undefined) { badEscape = unknownEscape(text(src, n)); }
     // A name followed by "(" that the grammar did not take as a function is not one.
     if (n.name === 'Identifier' && unknownFunction === undefined && /^\s*\(/.test(src.slice(n.to))) {
       unknownFunction = text(src, n);
@@ -146,11 +156,37 @@ function syntaxProblem(src: string, top: SyntaxNode): Problem | undefined {
   if (firstError !== undefined) {
     return { problem: `does not parse: unexpected ${describeAt(src, firstError)} at character ${firstError + 1}`, fix: syntaxFix(src, firstError) };
   }
+  if (badEscape !== undefined) {
+    return {
+      problem: `has the escape sequence "${badEscape}" in a string, which Prometheus does not know`,
+      fix: 'escape a regex metacharacter with two backslashes inside the quotes (job=~"api\\\\.v1"), or build the alternation with anyOf()',
+    };
+  }
   if (unstableFunction !== undefined) {
     return {
       problem: `calls "${unstableFunction}", which not every Prometheus we run accepts (experimental in Prometheus 3, or missing from the promtool 2.42 that checks our rules)`,
       fix: `use a stable function, e.g. ${nearest(unstableFunction, Object.keys(PROMQL_FUNCTIONS))}(…)`,
     };
+  }
+  return undefined;
+}
+
+/**
+ * The first escape sequence of a quoted PromQL string that Prometheus's lexer refuses
+ * (promql/parser/lex.go lexEscape): it knows \a \b \f \n \r \t \v \\, the opening quote,
+ * three octal digits, \x with two hex digits, \u with four and \U with eight. Backquoted
+ * strings have no escapes.
+ */
+function unknownEscape(literal: string): string | undefined {
+  const quote = literal[0];
+  if (quote === '`') { return undefined; }
+  const body = literal.slice(1, -1);
+  const known = new RegExp(`^(?:[abfnrtv\\\\${quote}]|[0-7]{3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})`);
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] !== '\\') { continue; }
+    const m = known.exec(body.slice(i + 1));
+    if (!m) { return body.slice(i, i + 2); }
+    i += m[0].length;
   }
   return undefined;
 }

@@ -1,3 +1,4 @@
+import { anyOf } from '../monitoring/promql';
 import { IConstruct } from 'constructs';
 import { checkUnique } from '../core/checks';
 import { fail } from '../core/errors';
@@ -123,7 +124,7 @@ export function seriesLabel(label: string): string {
 
 /** The matcher of a scrape's `job` values: `job="a"` or `job=~"a|b"`. */
 export function jobMatcher(jobs: readonly string[]): string {
-  return jobs.length === 1 ? `job="${jobs[0]}"` : `job=~"${jobs.join('|')}"`;
+  return jobs.length === 1 ? `job="${jobs[0]}"` : `job=~"${anyOf(jobs)}"`;
 }
 
 const AGGREGATES: readonly Aggregate[] = ['sum', 'max', 'avg', 'min'];

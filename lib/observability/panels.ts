@@ -3,6 +3,7 @@ import { AutoscalingSpec, podsMetricSource } from '../autoscaling/autoscaler';
 import { fail } from '../core/errors';
 import { GatewayProxyMetrics } from '../gateway/implementations';
 import { CERTIFICATE_WARNING_DAYS } from '../monitoring/endpoint-probes';
+import { anyOf } from '../monitoring/promql';
 import { parseQuantity } from '../core/quantity';
 import { HTTP_DURATION, HTTP_REQUESTS } from './catalogue';
 import { PanelSpec, PanelUnit } from './dashboard';
@@ -32,11 +33,6 @@ export interface ScrapedWorkload {
 /** The selector (inside braces) of a workload's series. */
 export function selectorOf(w: ScrapedWorkload): string {
   return `namespace="${w.namespace}", ${jobMatcher(w.jobs)}`;
-}
-
-/** A regex alternation matching exactly these literal values. */
-export function anyOf(values: readonly string[]): string {
-  return values.map(v => v.replace(/[.+*?()|[\]{}^$\\]/g, '\\\\$&')).join('|');
 }
 
 const RATE = '$__rate_interval';

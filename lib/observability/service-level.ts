@@ -8,7 +8,7 @@ import { namespacedMeta } from '../core/metadata';
 import { Environment } from '../environments/environment';
 import { IMPLEMENTATIONS } from '../gateway/implementations';
 import { routeRules } from '../gateway/web-route';
-import { validateGoTemplate, validatePromQL } from '../monitoring/promql';
+import { anyOf, validateGoTemplate, validatePromQL } from '../monitoring/promql';
 import { HTTP_DURATION, HTTP_REQUESTS } from './catalogue';
 import { bucketsOf, CustomMetric, DEFAULT_BUCKETS, isRatio, jobMatcher, leMatcher, MetricSpec } from './metric';
 
@@ -339,7 +339,7 @@ export class ServiceLevelObjectives extends Construct {
         fail(this, `${service}'s SLO is measured at the Gateway (${service} exports no ${HTTP_REQUESTS}), but no HTTPRoute in ${env.name} sends users to its Service`,
           'route users to it (the Microservice\'s ingresses, or an EdgeRoute), declare its own HTTP metrics (metrics.custom: httpServerMetrics()), or set slo: false');
       }
-      const matcher = clusters.length === 1 ? `${metrics.clusterLabel}="${clusters[0]}"` : `${metrics.clusterLabel}=~"${clusters.join('|')}"`;
+      const matcher = clusters.length === 1 ? `${metrics.clusterLabel}="${clusters[0]}"` : `${metrics.clusterLabel}=~"${anyOf(clusters)}"`;
       const selector = `namespace="${proxies}", ${matcher}`;
       return {
         source, where: 'at the Gateway\'s proxies',

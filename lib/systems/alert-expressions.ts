@@ -1,3 +1,5 @@
+import { anyOf } from '../monitoring/promql';
+
 /**
  * PromQL for the alerts the systems share, over the metrics our services expose
  * (http_requests_total, http_request_duration_seconds), cAdvisor / kube-state-metrics and the
@@ -27,7 +29,7 @@ function sel(matchers: Record<string, string | undefined>, extra = ''): string {
  */
 export function serviceDown(namespace: string, jobs: string[]): string {
   if (jobs.length === 0) { throw new Error('serviceDown needs at least one job'); }
-  const jobMatcher = jobs.length === 1 ? `job="${jobs[0]}"` : `job=~"${jobs.map(j => j.replace(/[.+*?()|[\]{}^$\\]/g, '\\$&')).join('|')}"`;
+  const jobMatcher = jobs.length === 1 ? `job="${jobs[0]}"` : `job=~"${anyOf(jobs)}"`;
   const down = `sum by (namespace, job) (up{namespace="${namespace}", ${jobMatcher}}) == 0`;
   return [down, ...jobs.map(job => `absent(up${sel({ namespace, job })})`)].join(' or ');
 }
