@@ -275,6 +275,9 @@ describe('SLOs', () => {
     ['a latency threshold that is not a bucket bound', { slo: { ...SLO, latency: { percentile: 0.95, thresholdSeconds: 0.3 } } }, 'latency threshold 0.3s is not a bucket bound of http_request_duration_seconds', 'add 0.3 to the histogram\'s buckets'],
     ['a latency objective without the histogram', { metrics: { port: 'metrics', custom: [httpServerMetrics()[0]] } }, 'a latency objective needs the histogram http_request_duration_seconds', 'declare it with httpServerMetrics()'],
     ['an SLO without its basis', { slo: { availability: 0.999, basis: ' ' } }, 'the SLO has no basis', 'say where its numbers come from'],
+    ['a latency threshold Prometheus 3 writes in exponent form', {
+      metrics: { port: 'metrics', custom: httpServerMetrics({ buckets: [0.00001, 0.1, 1] }) }, slo: { ...SLO, latency: { percentile: 0.95, thresholdSeconds: 0.00001 } },
+    }, 'latency threshold 0.00001s is the bucket bound 0.00001 of http_request_duration_seconds, which Prometheus 3 writes in exponent form', 'use a threshold between 0.1 ms and 1,000 s'],
   ])('%s is refused', (_title, overrides, value, fix) => {
     expect(() => service(testChart(), 'web', overrides)).toThrow(refused('production-shop/web/slo', value, fix));
   });
@@ -292,12 +295,23 @@ describe('SLOs', () => {
         name: 'shop', routes: [{ host: 'shop.example.com', path: '/other', backend: other }, { host: 'shop.example.com', path: '/web', backend: web }],
       });
       const rules = rulesOf(web);
-      const sel = 'namespace="envoy-gateway-system", envoy_cluster_name=~"httproute/shop/shop/rule/1|httproute/shop/web/rule/0"';
+      // A rule becomes one cluster per backend when a backend has no endpoints: those names count too.
+      const sel = 'namespace="envoy-gateway-system", envoy_cluster_name=~"(httproute/shop/shop/rule/1|httproute/shop/web/rule/0)(/backend/[0-9]+)?"';
       expect(ratio1h(rules)).toBe(`sum(rate(envoy_cluster_upstream_rq_xx{${sel}, envoy_response_code_class="5"}[1h])) / sum(rate(envoy_cluster_upstream_rq_xx{${sel}}[1h]))`);
       // Envoy's histogram counts milliseconds: 0.5 s is the bucket 500.
       expect(ratio1h(rules, 'latency')).toBe(`1 - (sum(rate(envoy_cluster_upstream_rq_time_bucket{${sel}, le=~"500(\\\\.0)?"}[1h])) / sum(rate(envoy_cluster_upstream_rq_time_count{${sel}}[1h])))`);
-      const absent = rules.find((r: any) => r.alert === SLI_ABSENT_ALERT);
-      expect(absent).toMatchObject({ expr: `absent(envoy_cluster_upstream_rq_total{${sel}})`, for: '5m', labels: { severity: 'warning', service: 'web', namespace: 'shop' } });
+      // One absence alert per rule, on a gauge every cluster has from its creation.
+      const absent = rules.filter((r: any) => r.alert === SLI_ABSENT_ALERT);
+      expect(absent.map((r: any) => [r.expr, r.for, r.labels.route_rule, r.labels.severity])).toEqual([
+        ['absent(envoy_cluster_membership_total{namespace="envoy-gateway-system", envoy_cluster_name=~"httproute/shop/shop/rule/1(/backend/[0-9]+)?"})', '5m', 'httproute/shop/shop/rule/1', 'warning'],
+        ['absent(envoy_cluster_membership_total{namespace="envoy-gateway-system", envoy_cluster_name=~"httproute/shop/web/rule/0(/backend/[0-9]+)?"})', '5m', 'httproute/shop/web/rule/0', 'warning'],
+      ]);
+      // The promtool tests: every rule gone, one gone among others present, all present.
+      const suite: any = sloTestSuite([web.slo!], 'shop', 'production');
+      const absence = suite.tests.filter((t: any) => t.name.startsWith(SLI_ABSENT_ALERT));
+      expect(absence.map((t: any) => t.alert_rule_test.at(-1).exp_alerts.map((a: any) => a.exp_labels.route_rule))).toEqual([
+        ['httproute/shop/shop/rule/1', 'httproute/shop/web/rule/0'], [], ['httproute/shop/shop/rule/1'],
+      ]);
       const [indicator] = web.slo!.indicators;
       expect(indicator.decoy).toEqual({ namespace: 'envoy-gateway-system', envoy_cluster_name: 'httproute/shop/web-preview/rule/0' });
     });
@@ -306,7 +320,7 @@ describe('SLOs', () => {
       const chart = testChart('production', 'shop', { edge: 'both' });
       const rules = rulesOf(service(chart, 'web', { metrics: false }));
       const nginx = 'exported_namespace="shop", service="web"';
-      const envoy = 'namespace="envoy-gateway-system", envoy_cluster_name="httproute/shop/web/rule/0"';
+      const envoy = 'namespace="envoy-gateway-system", envoy_cluster_name=~"httproute/shop/web/rule/0(/backend/[0-9]+)?"';
       expect(ratio1h(rules)).toBe(
         `((sum(rate(nginx_ingress_controller_requests{${nginx}, status=~"5.."}[1h])) or vector(0)) + (sum(rate(envoy_cluster_upstream_rq_xx{${envoy}, envoy_response_code_class="5"}[1h])) or vector(0))) / `
         + `((sum(rate(nginx_ingress_controller_requests{${nginx}}[1h])) or vector(0)) + (sum(rate(envoy_cluster_upstream_rq_xx{${envoy}}[1h])) or vector(0)))`);

@@ -1,8 +1,8 @@
-import { goDurationSeconds } from '../lib/core/go-duration';
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { SystemChart } from '../lib/chart';
-import { checkSecretKeyReference, SecretReference } from '../lib/config/secret-reference';
+import { useSecretKeyReference, SecretReference } from '../lib/config/secret-reference';
+import { goDurationSeconds } from '../lib/core/go-duration';
 import { Environment, EnvironmentName, SecretManager } from '../lib/environments/environment';
 import { ENVIRONMENTS } from '../lib/environments/settings';
 import { BackupJob } from '../lib/backup/backup-job';
@@ -86,7 +86,7 @@ describe('ExternalSecrets rendered from the Secret keys the constructs read', ()
 
   test('a Secret read outside a system chart is refused: nothing would produce it', () => {
     const scope = new Construct(new Chart(new App({ outdir: '/dev/null' }), 'plain'), 'user');
-    expect(() => checkSecretKeyReference(scope, 'secretEnv T', SecretReference.fromName('s').key('k')))
+    expect(() => useSecretKeyReference(scope, 'secretEnv T', SecretReference.fromName('s').key('k')))
       .toThrow(/plain\/user: reads a Secret but is not inside a SystemChart/);
   });
 

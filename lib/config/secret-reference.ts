@@ -57,13 +57,13 @@ export class SecretReference {
 }
 
 /**
- * Checks and records a Secret key reference where a construct renders it into a manifest:
+ * Checks a Secret key reference where a construct renders it into a manifest, and records its use:
  * the Secret's name is a DNS-1123 subdomain and the key a valid Secret key, or the kubelet
  * could never resolve it. Every construct that puts a SecretKeyReference into a manifest
  * calls this, once per key: the system's {@link SystemSecrets} renders the ExternalSecret
  * that produces exactly the keys recorded (nothing for an operator's Secret).
  */
-export function checkSecretKeyReference(scope: IConstruct, what: string, ref: SecretKeyReference): void {
+export function useSecretKeyReference(scope: IConstruct, what: string, ref: SecretKeyReference): void {
   checkDnsSubdomain(scope, `${what}: secret name`, ref.secretName);
   checkDataKey(scope, `${what}: secret key`, ref.key);
   SystemSecrets.of(scope).use(scope, ref.secretName, ref.key, ref.source ?? SecretSource.EXTERNAL);

@@ -1,6 +1,6 @@
-import { goDurationSeconds } from './go-duration';
 import { IConstruct } from 'constructs';
 import { fail } from './errors';
+import { goDurationSeconds } from './go-duration';
 
 /**
  * CronJob schedules, as the API server and the CronJob controller read them: robfig/cron v3's

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import * as op from '../../imports/redis.redis.opstreelabs.in';
 import { SystemChart } from '../chart';
-import { checkSecretKeyReference, SecretKeyReference } from '../config/secret-reference';
+import { useSecretKeyReference, SecretKeyReference } from '../config/secret-reference';
 import { checkPositiveInt } from '../core/checks';
 import { fail } from '../core/errors';
 import { checkLabelValue, stableLabels } from '../core/labels';
@@ -212,7 +212,7 @@ export class RedisReplication extends Construct implements INetworkEndpoint {
     if (props.tcpKeepaliveSeconds !== undefined) { checkPositiveInt(this, 'tcpKeepaliveSeconds', props.tcpKeepaliveSeconds, 0); }
     const exporterResources = props.exporterResources ?? SMALL;
     checkResources(this, exporterResources);
-    if (props.password) { checkSecretKeyReference(this, 'password', props.password); }
+    if (props.password) { useSecretKeyReference(this, 'password', props.password); }
     const component = props.component ?? 'cache';
     checkLabelValue(this, 'component', component);
 

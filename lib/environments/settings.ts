@@ -1,4 +1,5 @@
 import { AlertingSettings, EnvironmentSettings, EnvironmentName, GatewaySettings, ObjectStorageSettings, PerEnvironment, SecretStoreSettings } from './environment';
+import { IMPLEMENTATIONS } from '../gateway/implementations';
 
 /** The repository Argo CD reads the rendered manifests from. */
 export const GITOPS_REPO_URL = 'https://github.com/fleet-platform/fleet-manifests.git';
@@ -18,12 +19,7 @@ const gateway: GatewaySettings = {
   namespace: 'edge',
   dataPlane: {
     namespace: 'envoy-gateway-system',
-    podLabels: {
-      'app.kubernetes.io/name': 'envoy',
-      'app.kubernetes.io/component': 'proxy',
-      'gateway.envoyproxy.io/owning-gateway-name': 'edge',
-      'gateway.envoyproxy.io/owning-gateway-namespace': 'edge',
-    },
+    podLabels: IMPLEMENTATIONS['envoy-gateway'].proxyPods('edge', 'edge').labels,
   },
 };
 

@@ -1,4 +1,5 @@
 import { GatewayImplementation } from '../environments/environment';
+import { anyOf } from '../monitoring/promql';
 
 /**
  * How an implementation's proxies count the requests of a route rule, in Prometheus: what a
@@ -17,8 +18,8 @@ export interface GatewayProxyMetrics {
   readonly responsesByCode: string;
   /** The label of {@link responsesByCode} holding the code: `403`. */
   readonly statusCodeLabel: string;
-  /** Counter created with each route rule's cluster (0 before its first request): the indicator exists. */
-  readonly requests: string;
+  /** A series each route rule's cluster has from its creation, requests or not: the indicator exists. */
+  readonly clusterGauge: string;
   /** Histogram of the time to the backend's response per route rule, by its base name. */
   readonly duration: string;
   /** How many of the histogram's units make a second (1000: milliseconds). */
@@ -29,6 +30,8 @@ export interface GatewayProxyMetrics {
   readonly clusterLabel: string;
   /** The cluster name of rule `rule` (0-based) of HTTPRoute `namespace/name`. */
   clusterOf(namespace: string, name: string, rule: number): string;
+  /** A regular expression (inside a PromQL `=~"…"`) matching the clusters of these rules, whatever form they take. */
+  clusterMatch(clusters: readonly string[]): string;
   /** A regular expression matching the clusters of every HTTPRoute rule in `namespace`. */
   clustersIn(namespace: string): string;
 }
@@ -50,9 +53,10 @@ export interface GatewayImplementationSpec {
 
 /**
  * Envoy's default histogram buckets (source/common/stats/histogram_impl.cc), in milliseconds
- * for `upstream_rq_time`, as seconds.
+ * for `upstream_rq_time`, up to 10 minutes: Prometheus 3 writes the larger bounds (1800000,
+ * 3600000) in exponent form (`le="1.8e+06"`), which no threshold of ours should depend on.
  */
-const ENVOY_DEFAULT_BUCKETS_MS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000];
+const ENVOY_DEFAULT_BUCKETS_MS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000];
 
 /**
  * The implementations the fleet renders for. Rate limits and idle timeouts are not standard
@@ -78,13 +82,18 @@ export const IMPLEMENTATIONS: Readonly<Record<GatewayImplementation, GatewayImpl
       statusClassLabel: 'envoy_response_code_class',
       responsesByCode: 'envoy_cluster_upstream_rq',
       statusCodeLabel: 'envoy_response_code',
-      requests: 'envoy_cluster_upstream_rq_total',
+      // A cluster endpoint stat, created with the cluster. Traffic stats such as upstream_rq_total
+      // are created on first use: Envoy Gateway's bootstrap defers them (enableDeferredCreationStats).
+      clusterGauge: 'envoy_cluster_membership_total',
       duration: 'envoy_cluster_upstream_rq_time',
       durationUnitsPerSecond: 1000,
       bucketsSeconds: ENVOY_DEFAULT_BUCKETS_MS.map(ms => ms / 1000),
       clusterLabel: 'envoy_cluster_name',
       clusterOf: (namespace, name, rule) => `httproute/${namespace}/${name}/rule/${rule}`,
       clustersIn: namespace => `httproute/${namespace}/.+`,
+      // A rule with a backend without endpoints (or an invalid one) gets a cluster per backend,
+      // <rule>/backend/<n> (ir.HTTPRoute.NeedsClusterPerSetting, translator.go).
+      clusterMatch: clusters => `${clusters.length === 1 ? anyOf(clusters) : `(${anyOf(clusters)})`}(/backend/[0-9]+)?`,
     },
     // internal/infrastructure/kubernetes/proxy: EnvoyAppLabel() and the owning Gateway's labels;
     // the ports of internal/xds/bootstrap (stats 19001, readiness 19003).

@@ -79,11 +79,6 @@ export class WebRoute extends Construct {
   public readonly routes: IngressRouteSpec[];
   /** What the props ask that the implementation cannot enforce, each with why. */
   public readonly notEnforced: string[] = [];
-  /**
-   * Every rule of the HTTPRoutes with the Service it sends users to (a canary's preview
-   * shares the rule): what an SLO measured at the Gateway counts (lib/observability/service-level.ts).
-   */
-  public readonly ruleBackends: RouteRuleBackend[] = [];
 
   constructor(scope: Construct, id: string, props: WebIngressProps) {
     super(scope, id);
@@ -143,7 +138,7 @@ export class WebRoute extends Construct {
           environment: env.name, namespace: chart.namespaceName, route: name, index,
           serviceName: r.backend.serviceName, serviceNamespace: r.backend.namespaceName ?? chart.namespaceName,
         };
-        this.ruleBackends.push(rule);
+        // What an SLO measured at the Gateway counts (lib/observability/service-level.ts).
         registerRule(this, rule);
         return {
           matches: [{ path: { type: r.pathType === 'Exact' ? HttpRouteSpecRulesMatchesPathType.EXACT : HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: path } }],

@@ -1,10 +1,10 @@
-import { goDurationSeconds } from '../core/go-duration';
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application, AppProject, ApplicationSpecIgnoreDifferences, ApplicationSpecSyncPolicy } from '../../imports/argoproj.io';
 import { SystemChart } from '../chart';
 import { byCodeUnit, checkDnsLabel } from '../core/checks';
 import { fail } from '../core/errors';
+import { goDurationSeconds } from '../core/go-duration';
 import { LabelKeys, MANAGED_BY } from '../core/labels';
 import { Environment } from '../environments/environment';
 import { SYNC_WAVE_ANNOTATION } from './sync-waves';

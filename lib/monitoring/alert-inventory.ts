@@ -42,7 +42,8 @@ export function alertInventory(objects: readonly any[]): string {
     for (const o of rules) {
       for (const g of o.spec.groups ?? []) {
         for (const r of (g.rules ?? []).filter((x: any) => x.alert)) {
-          const text = `${r.labels?.severity ?? '–'} | ${g.interval ?? `${DEFAULT_EVALUATION_INTERVAL} (default)`} | ${r.for ?? '0s'} | ${g.name} | ${o.metadata.name} |`;
+          const severity = `${r.labels?.severity ?? '–'}${r.labels?.priority ? ` (${r.labels.priority})` : ''}`;
+          const text = `${severity} | ${g.interval ?? `${DEFAULT_EVALUATION_INTERVAL} (default)`} | ${r.for ?? '0s'} | ${g.name} | ${o.metadata.name} |`;
           const last = rows[rows.length - 1];
           if (last && last.text === `${r.alert} | ${text}`) { last.count++; } else { rows.push({ text: `${r.alert} | ${text}`, count: 1 }); }
         }

@@ -5,7 +5,7 @@ import {
   AlertmanagerConfigSpecRouteMatchersMatchType as RouteMatch,
 } from '../../imports/monitoring.coreos.com';
 import { SystemChart } from '../chart';
-import { checkSecretKeyReference, SecretKeyReference, SecretReference } from '../config/secret-reference';
+import { useSecretKeyReference, SecretKeyReference, SecretReference } from '../config/secret-reference';
 import { fail } from '../core/errors';
 import { stableLabels } from '../core/labels';
 import { namespacedMeta } from '../core/metadata';
@@ -110,7 +110,7 @@ export class AlertRouting extends Construct {
     const credentials = props.credentials ?? SecretReference.fromName('alertmanager-receivers');
     const secret = (what: string, key: string): SecretKeyReference => {
       const ref = credentials.key(key);
-      checkSecretKeyReference(this, what, ref);
+      useSecretKeyReference(this, what, ref);
       return ref;
     };
     const selector = (ref: SecretKeyReference) => ({ name: ref.secretName, key: ref.key });

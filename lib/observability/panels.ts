@@ -196,19 +196,15 @@ export function trafficPanels(t: TrafficSource): PanelSpec[] {
       queries: [{ expr: `${rate(`, ${statusClassMatcher(s, 5)}`)} / ${rate()}`, legend: 'error ratio' }],
     },
   ];
-  {
-    const buckets = `sum by (le) (rate(${s.duration}_bucket{${s.selector}}[${RATE}]))`;
-    const ms = s.durationUnitsPerSecond === 1000;
-    if (!ms && s.durationUnitsPerSecond !== 1) {
-      throw new Error(`${s.duration}: a histogram in units of 1/${s.durationUnitsPerSecond} s has no panel unit`);
-    }
-    panels.push({
-      title: title('latency p50, p95, p99'), unit: ms ? 'ms' : 's', min: 0,
-      description: `Request duration quantiles ${s.where}${ms ? ' (to the backend\'s response, in milliseconds)' : ''}.`,
-      thresholds: latency ? [{ value: bucketBound(s, latency.thresholdSeconds!), meaning: `SLO: ${pct(latency.objective)} under ${latency.thresholdSeconds! * 1000} ms` }] : undefined,
-      queries: [0.5, 0.95, 0.99].map(q => ({ expr: `histogram_quantile(${q}, ${buckets})`, legend: `p${Math.round(q * 100)}` })),
-    });
-  }
+  const buckets = `sum by (le) (rate(${s.duration}_bucket{${s.selector}}[${RATE}]))`;
+  // An edge's histogram may count milliseconds (Envoy's); the application's count seconds.
+  const ms = s.durationUnitsPerSecond === 1000;
+  panels.push({
+    title: title('latency p50, p95, p99'), unit: ms ? 'ms' : 's', min: 0,
+    description: `Request duration quantiles ${s.where}${ms ? ' (to the backend\'s response, in milliseconds)' : ''}.`,
+    thresholds: latency ? [{ value: bucketBound(s, latency.thresholdSeconds!), meaning: `SLO: ${pct(latency.objective)} under ${latency.thresholdSeconds! * 1000} ms` }] : undefined,
+    queries: [0.5, 0.95, 0.99].map(q => ({ expr: `histogram_quantile(${q}, ${buckets})`, legend: `p${Math.round(q * 100)}` })),
+  });
   return panels;
 }
 

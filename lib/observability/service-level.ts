@@ -8,7 +8,7 @@ import { namespacedMeta } from '../core/metadata';
 import { Environment } from '../environments/environment';
 import { IMPLEMENTATIONS } from '../gateway/implementations';
 import { routeRules } from '../gateway/web-route';
-import { anyOf, validateGoTemplate, validatePromQL } from '../monitoring/promql';
+import { validateGoTemplate, validatePromQL } from '../monitoring/promql';
 import { HTTP_DURATION, HTTP_REQUESTS } from './catalogue';
 import { bucketsOf, CustomMetric, DEFAULT_BUCKETS, isRatio, jobMatcher, leMatcher, MetricSpec } from './metric';
 
@@ -107,11 +107,23 @@ export interface IndicatorSeries {
    */
   readonly decoy?: Readonly<Record<string, string>>;
   /**
-   * A counter that exists, under the selector, while the SLI is measured, requests or not (the
-   * Gateway's: each route rule's request counter, 0 until the first request); absent,
-   * {@link SLI_ABSENT_ALERT} fires.
+   * Series that exist while the SLI is measured, requests or not, one per part of it (the
+   * Gateway's: each route rule's cluster); a part without its series makes
+   * {@link SLI_ABSENT_ALERT} fire for that part.
    */
-  readonly presence?: string;
+  readonly presence?: readonly PresenceSeries[];
+}
+
+/** The series whose presence says one part of an SLI is measured. */
+export interface PresenceSeries {
+  /** The part, e.g. the route rule's cluster `httproute/shop/web/rule/0`; the alert's `route_rule` label. */
+  readonly part: string;
+  /** The series selector, metric and matchers, that absent() reads. */
+  readonly series: string;
+  /** The metric's name. */
+  readonly metric: string;
+  /** The labels of one series the selector matches (the tests feed it). */
+  readonly sample: Readonly<Record<string, string>>;
 }
 
 /** The matcher of responses of status class `c` (5 for 5xx). */
@@ -239,6 +251,12 @@ export class ServiceLevelObjectives extends Construct {
           buckets = IMPLEMENTATIONS[env.settings.gateway.implementation].proxyMetrics.bucketsSeconds;
           histogram = `${env.settings.gateway.implementation}'s upstream request time histogram`;
         }
+        const bound = clean(spec.latency.thresholdSeconds * (source === 'gateway' ? IMPLEMENTATIONS[env.settings.gateway.implementation].proxyMetrics.durationUnitsPerSecond : 1));
+        if (bound < 1e-4 || bound >= 1e6) {
+          // Prometheus 3 stores `le` as Go's shortest float ('g'): 1e-05, 1.8e+06.
+          fail(this, `latency threshold ${spec.latency.thresholdSeconds}s is the bucket bound ${bound} of ${histogram}, which Prometheus 3 writes in exponent form`,
+            'use a threshold between 0.1 ms and 1,000 s (in the histogram\'s unit, from 0.0001 to 999999)');
+        }
         if (!buckets.includes(spec.latency.thresholdSeconds)) {
           fail(this, `latency threshold ${spec.latency.thresholdSeconds}s is not a bucket bound of ${histogram} (${buckets.join(', ')} seconds)`,
             `use one of those bounds${source === 'application' ? `, or add ${spec.latency.thresholdSeconds} to the histogram's buckets` : ''}: the SLI counts the requests in that bucket`);
@@ -339,8 +357,8 @@ export class ServiceLevelObjectives extends Construct {
         fail(this, `${service}'s SLO is measured at the Gateway (${service} exports no ${HTTP_REQUESTS}), but no HTTPRoute in ${env.name} sends users to its Service`,
           'route users to it (the Microservice\'s ingresses, or an EdgeRoute), declare its own HTTP metrics (metrics.custom: httpServerMetrics()), or set slo: false');
       }
-      const matcher = clusters.length === 1 ? `${metrics.clusterLabel}="${clusters[0]}"` : `${metrics.clusterLabel}=~"${anyOf(clusters)}"`;
-      const selector = `namespace="${proxies}", ${matcher}`;
+      const clusterSelector = (names: readonly string[]) => `namespace="${proxies}", ${metrics.clusterLabel}=~"${metrics.clusterMatch(names)}"`;
+      const selector = clusterSelector(clusters);
       return {
         source, where: 'at the Gateway\'s proxies',
         selector,
@@ -349,7 +367,10 @@ export class ServiceLevelObjectives extends Construct {
         duration: metrics.duration, durationUnitsPerSecond: metrics.durationUnitsPerSecond,
         // The preview host's route (testers) is a cluster of its own.
         ...(found.preview.length ? { decoy: { namespace: proxies, [metrics.clusterLabel]: found.preview[0] } } : {}),
-        presence: metrics.requests,
+        presence: clusters.map(cluster => ({
+          part: cluster, metric: metrics.clusterGauge, series: `${metrics.clusterGauge}{${clusterSelector([cluster])}}`,
+          sample: { namespace: proxies, [metrics.clusterLabel]: cluster },
+        })),
       };
     });
 
@@ -387,20 +408,20 @@ export class ServiceLevelObjectives extends Construct {
       }));
       return { name: `${service}-${o.slo}-slo`, rules: [...records, ...alerts] };
     });
-    const present = indicators.filter(i => i.presence);
-    if (present.length) {
+    const parts = indicators.flatMap(i => (i.presence ?? []).map(p => ({ i, p })));
+    if (parts.length) {
       groups.push({
         name: `${service}-sli`,
-        rules: present.map(i => ({
+        rules: parts.map(({ i, p }) => ({
           alert: SLI_ABSENT_ALERT,
-          expr: `absent(${i.presence}{${i.selector}})`,
+          expr: `absent(${p.series})`,
           for: SLI_ABSENT_FOR,
-          labels: { severity: 'warning', service, ...alertLabels },
+          labels: { severity: 'warning', service, route_rule: p.part, ...alertLabels },
           annotations: {
-            summary: `${service}'s SLO measures nothing ${i.where}`,
-            description: `No series ${i.presence}{${i.selector}} for ${SLI_ABSENT_FOR}: the proxies are not scraped (their PodMonitor, `
-              + 'Prometheus\'s namespace selector), or the HTTPRoute rules are not programmed (the routes\' status). '
-              + `Its burn-rate alerts cannot fire meanwhile; the endpoint probes still watch ${service} from outside.`,
+            summary: `${service}'s SLO does not measure ${p.part} ${i.where}`,
+            description: `No series ${p.series} for ${SLI_ABSENT_FOR}. Either the proxies are not scraped (their PodMonitor, `
+              + 'Prometheus\'s namespace selector), or the rule has no cluster: not programmed (the route\'s status), or every backend '
+              + `without endpoints, which Envoy Gateway answers 503 itself. Its requests are not in the SLO meanwhile; the endpoint probes still watch ${service} from outside.`,
           },
         })),
       });

@@ -217,47 +217,53 @@ export function sloTestSuite(slos: readonly ServiceLevelObjectives[], system: st
 }
 
 /**
- * {@link SLI_ABSENT_ALERT} of every SLI with a presence series (the Gateway's): silent at the
- * first evaluation and firing after its `for` when the series are gone; silent while they
- * exist, though no request was made (the counter stays 0).
+ * {@link SLI_ABSENT_ALERT} of every part of an SLI with presence series (the Gateway's route
+ * rules): silent at the first evaluation and firing after its `for`, for every part, when
+ * the series are gone; when one part's series are gone, firing for that part only; silent
+ * while every part's series exist, though no request was made.
  */
 function absenceTests(slos: readonly ServiceLevelObjectives[]): unknown[] {
-  const watched = slos.flatMap(slo => slo.indicators.filter(i => i.presence).map(i => ({ slo, i })));
+  const watched = slos.flatMap(slo => slo.indicators.flatMap(i => (i.presence ?? []).map(p => ({ slo, p }))));
   if (watched.length === 0) { return []; }
   const firing = EVALUATION_MINUTES;
   if (durationSeconds(SLI_ABSENT_FOR)! > firing * 60) {
     throw new Error(`${SLI_ABSENT_ALERT}'s for (${SLI_ABSENT_FOR}) is longer than the tests' evaluation interval; evaluate later`);
   }
-  const alertOf = (slo: ServiceLevelObjectives, selector: string) => slo.rule.toJson().spec.groups
-    .flatMap((g: any) => g.rules).find((r: any) => r.alert === SLI_ABSENT_ALERT && r.expr.includes(`{${selector}}`));
-  const expected = watched.map(({ slo, i }) => {
-    const rule = alertOf(slo, i.selector);
+  const expectedFor = ({ slo, p }: typeof watched[number]) => {
+    const rule = slo.rule.toJson().spec.groups.flatMap((g: any) => g.rules)
+      .find((r: any) => r.alert === SLI_ABSENT_ALERT && r.expr === `absent(${p.series})`);
     // absent() keeps the selector's equality matchers as labels; the rule's labels win.
-    const kept = Object.fromEntries([...i.selector.matchAll(/(\w+)="([^"]*)"/g)].map(m => [m[1], m[2]]));
-    return {
-      exp_labels: { ...kept, ...rule.labels },
-      exp_annotations: rule.annotations,
-    };
-  });
-  return [
+    const kept = Object.fromEntries([...p.series.matchAll(/(\w+)="([^"]*)"/g)].map(m => [m[1], m[2]]));
+    return { exp_labels: { ...kept, ...rule.labels }, exp_annotations: rule.annotations };
+  };
+  const present = (parts: typeof watched) => parts.map(({ p }) => ({ series: `${p.metric}{${labelText({ ...p.sample, pod: 'a' })}}`, values: `1x${steps(firing) + 1}` }));
+  const tests: unknown[] = [
     {
-      name: `${SLI_ABSENT_ALERT} fires when the Gateway's series are gone for ${SLI_ABSENT_FOR}, not before`,
+      name: `${SLI_ABSENT_ALERT} fires for every route rule when the Gateway's series are gone for ${SLI_ABSENT_FOR}, not before`,
       interval: `${STEP_SECONDS}s`,
       input_series: [],
       alert_rule_test: [
         { eval_time: '0m', alertname: SLI_ABSENT_ALERT, exp_alerts: [] },
-        { eval_time: `${firing}m`, alertname: SLI_ABSENT_ALERT, exp_alerts: expected },
+        { eval_time: `${firing}m`, alertname: SLI_ABSENT_ALERT, exp_alerts: watched.map(expectedFor) },
       ],
     },
     {
-      name: `${SLI_ABSENT_ALERT} stays silent while the series exist, with no request yet`,
+      name: `${SLI_ABSENT_ALERT} stays silent while every route rule's series exist, with no request yet`,
       interval: `${STEP_SECONDS}s`,
-      input_series: watched.map(({ i }) => ({
-        series: `${i.presence}{${labelText({ ...i.labels, pod: 'a' })}}`, values: `0x${steps(firing) + 1}`,
-      })),
+      input_series: present(watched),
       alert_rule_test: [{ eval_time: `${firing}m`, alertname: SLI_ABSENT_ALERT, exp_alerts: [] }],
     },
   ];
+  // One part gone among others present: the alert names that part, not the service as a whole.
+  if (watched.length > 1) {
+    tests.push({
+      name: `${SLI_ABSENT_ALERT} fires for ${watched[0].p.part} alone when only its series are gone`,
+      interval: `${STEP_SECONDS}s`,
+      input_series: present(watched.slice(1)),
+      alert_rule_test: [{ eval_time: `${firing}m`, alertname: SLI_ABSENT_ALERT, exp_alerts: [expectedFor(watched[0])] }],
+    });
+  }
+  return tests;
 }
 
 /** The environment whose rules the promtool tests run against (scripts/verify/promtool.js). */

@@ -1,4 +1,3 @@
-import { goDurationSeconds } from '../core/go-duration';
 import { Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
@@ -8,6 +7,7 @@ import {
 import { byCodeUnit } from '../core/checks';
 import { SecretSource } from '../config/secret-reference';
 import { ConfigurationError, fail } from '../core/errors';
+import { goDurationSeconds } from '../core/go-duration';
 import { checkLabelValue, MANAGED_BY, LabelKeys } from '../core/labels';
 import { isDnsSubdomain } from '../core/names';
 import { Environment } from '../environments/environment';
@@ -36,7 +36,7 @@ const bySystem = new WeakMap<IConstruct, SystemSecrets>();
 
 /**
  * The Secrets of one system: every Secret key a construct reads is recorded here (through
- * `checkSecretKeyReference`), and each Secret that comes from the secret manager gets exactly
+ * `useSecretKeyReference`), and each Secret that comes from the secret manager gets exactly
  * one ExternalSecret that produces it with exactly the keys read — the union over every
  * reader, never more. Operator-generated Secrets are recorded but render nothing.
  *
@@ -76,7 +76,7 @@ export class SystemSecrets extends Construct {
 
   /**
    * Records that `reader` reads `key` of Secret `secretName`. Call it once per key a construct
-   * renders into a manifest (checkSecretKeyReference does); it refuses a Secret referenced both
+   * renders into a manifest (useSecretKeyReference does); it refuses a Secret referenced both
    * as the secret manager's and as an operator's, and two keys the secret manager cannot tell apart.
    */
   public use(reader: IConstruct, secretName: string, key: string, producer: SecretSource): void {

@@ -9,7 +9,7 @@ import { checkPort, checkPortName, checkProtocol, checkUniquePorts } from '../co
 import { parseBytes, parseCpu } from '../core/quantity';
 import { findSecretMaterial } from '../core/secret-material';
 import { AppConfig } from '../config/app-config';
-import { checkSecretKeyReference, SecretKeyReference } from '../config/secret-reference';
+import { useSecretKeyReference, SecretKeyReference } from '../config/secret-reference';
 import { looksSecret } from '../config/secret-names';
 
 /** A named container port. */
@@ -353,7 +353,7 @@ export function renderContainer(
   }
   for (const [key, ref] of Object.entries(props.secretEnv ?? {})) {
     checkEnvVarName(scope, key);
-    checkSecretKeyReference(scope, `secretEnv ${key}`, ref);
+    useSecretKeyReference(scope, `secretEnv ${key}`, ref);
     env.push({ name: key, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } });
   }
   checkUnique(scope, 'environment variable', env.map(e => e.name));
