@@ -10,6 +10,7 @@ import { syncWaveAnnotation } from '../gitops/sync-waves';
 import { DEFAULT_EVALUATION_INTERVAL } from '../monitoring/alert-routing';
 import { BLACKBOX_EXPORTER } from '../monitoring/blackbox';
 import { EdgeGateway } from '../gateway/edge-gateway';
+import { IMPLEMENTATIONS } from '../gateway/implementations';
 import { HTTP_LISTENER } from '../gateway/listeners';
 import { AddonApplication } from './addon-application';
 import { alertRoutingSelection, blackboxModules, MATCHER_STRATEGY } from './alert-delivery';
@@ -134,9 +135,12 @@ export class FleetPlatform extends Construct {
 
     const monitoring = env.settings.monitoringNamespace;
     const ingress = env.settings.ingressControllerNamespace;
-    // Only the edge the environment uses: a retired controller is not installed where nothing needs it.
+    // Only the edge the environment uses: a retired controller is not installed where nothing
+    // needs it, and of the Gateway API implementations only the environment's.
+    const gatewayAddons = new Set<string>(Object.values(IMPLEMENTATIONS).map(i => i.addon));
+    const gatewayAddon = env.servesGatewayApi ? IMPLEMENTATIONS[env.settings.gateway.implementation].addon : undefined;
     const installed = (Object.keys(PINS) as AddonName[]).filter(name =>
-      (name !== 'ingress-nginx' || env.servesIngressNginx) && (name !== 'envoy-gateway' || env.servesGatewayApi));
+      (name !== 'ingress-nginx' || env.servesIngressNginx) && (!gatewayAddons.has(name) || name === gatewayAddon));
     const namespaceOf = Object.fromEntries(Object.entries(addonNamespaces(env.settings)).filter(([name]) => installed.includes(name as AddonName))) as Partial<Record<AddonName, string>>;
     const addonNamespaceList = [...new Set(Object.values(namespaceOf))] as string[];
 

@@ -52,7 +52,7 @@ function groupKind(o: any): string {
  * volumes, volumes no longer kept, and for PostgreSQL WAL archiving off, a shorter retention,
  * a moved archive, or base backups removed or suspended.
  */
-export function datastoreRisks(kind: string, change: 'added' | 'removed' | 'changed', before: any, after: any, production: boolean): string[] {
+export function datastoreRisks(change: 'added' | 'removed' | 'changed', before: any, after: any, production: boolean): string[] {
   if (change === 'added') { return []; }
   const o = after ?? before;
   const backups = backupRisks(change, before, after, production);
@@ -72,7 +72,7 @@ export function datastoreRisks(kind: string, change: 'added' | 'removed' | 'chan
       out.push(`${d.storage} lowered in production: ${show(bs)} → ${show(as)} (a volume cannot shrink: only new, empty nodes would get it)`);
     }
   }
-  if (kind === 'RedisReplication' && before?.spec?.storage?.keepAfterDelete === true && after?.spec?.storage?.keepAfterDelete !== true) {
+  if (groupKind(o) === 'redis.redis.opstreelabs.in/RedisReplication' && before?.spec?.storage?.keepAfterDelete === true && after?.spec?.storage?.keepAfterDelete !== true) {
     out.push('spec.storage.keepAfterDelete turned off in production: deleting the resource deletes its volumes');
   }
   if (groupKind(o) === 'postgresql.cnpg.io/Cluster') {

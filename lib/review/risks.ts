@@ -37,7 +37,7 @@ export function riskyChanges(changes: readonly ObjectChange[], before: ManifestT
     const fenced = production || env === 'staging';
     const [b, a] = [before.get(c.path), after.get(c.path)];
     const flag = (reason: string) => flags.push({ dir: c.dir, object: c.object, reason });
-    datastoreRisks(kind, c.change, b, a, production).forEach(flag);
+    datastoreRisks(c.change, b, a, production).forEach(flag);
     if (c.change === 'removed') {
       if (WORKLOADS.has(kind)) { flag('removed: its pods will be deleted'); }
       if (kind === 'PersistentVolumeClaim') { flag('removed: the volume and its data may be deleted'); }

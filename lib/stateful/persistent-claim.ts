@@ -72,10 +72,8 @@ export class PersistentClaim extends Construct {
         [LabelKeys.component]: props.component ?? 'storage',
         [LabelKeys.partOf]: chart.system,
         [LabelKeys.managedBy]: MANAGED_BY,
-      }, {
-        // A claim holds data: Argo CD must never prune it, even if the code stops rendering it.
-        'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
       }),
+      // A claim holds data: the chart marks it Delete=false,Prune=false (lib/gitops/sync-options.ts).
       spec: renderClaimSpec(this, props),
     });
   }
