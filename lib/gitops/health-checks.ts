@@ -1,4 +1,5 @@
 import { AUTOSCALER_HEALTH_KEY, AUTOSCALER_HEALTH_LUA, AUTOSCALER_HEALTH_USE_OPEN_LIBS } from '../autoscaling/autoscaler-health';
+import { REDIS_REPLICATION_HEALTH_KEY, REDIS_REPLICATION_HEALTH_LUA } from '../datastores/redis-health';
 
 /** One Lua health check, as argocd-cm holds it. */
 export interface HealthCheck {
@@ -48,6 +49,8 @@ export const HEALTH_CHECKS: Readonly<Record<string, HealthCheck>> = {
   },
   /** An autoscaler below its minimum is Progressing: a blue/green live floor holds its wave (lib/autoscaling/autoscaler-health.ts). */
   [AUTOSCALER_HEALTH_KEY]: { script: AUTOSCALER_HEALTH_LUA, useOpenLibs: AUTOSCALER_HEALTH_USE_OPEN_LIBS },
+  /** A RedisReplication without a master is Progressing: the applications' wave waits for Redis (lib/datastores/redis-health.ts). */
+  [REDIS_REPLICATION_HEALTH_KEY]: { script: REDIS_REPLICATION_HEALTH_LUA },
 };
 
 /** `<group>_<Kind>` with a DNS-subdomain group (or none, for the core group) and a CamelCase kind. */

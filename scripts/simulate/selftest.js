@@ -153,6 +153,29 @@ async function main() {
     check(builtIn.first.phase === 'Succeeded' && builtIn.switched, "with Argo CD's built-in autoscaler check alone, the same two syncs run",
       `${builtIn.ready} of 3 pods Ready when the next wave applied${builtIn.ready < 3 ? ': it went ahead before the floor was met (what the fleet\'s check is for)' : ' (the HPA controller happened to act first this time)'}`);
 
+    // 6. Redis before its users: with the fleet's check of RedisReplications, the next wave
+    // waits for the operator to report a master; Argo CD alone counts the replication Healthy
+    // as soon as it exists (it ships no check for the operator's kinds).
+    const crdDir = path.resolve(root, process.env.FLEET_CRDS || '../shared/crds');
+    await sim.kubectl(['apply', '--server-side', '-f', path.join(crdDir, 'redis.redis.opstreelabs.in_redisreplications.yaml')]);
+    await sim.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/redisreplications.redis.redis.opstreelabs.in']);
+    const redisWave = async (namespace, lua) => {
+      await sim.kubectl(['create', 'namespace', namespace]);
+      const result = await sim.sync({ dir: path.join(fixtures, 'redis-master'), namespace, name: 'redis', timeoutSeconds: 60, healthLua: lua });
+      const redis = (await sim.api('GET', `/apis/redis.redis.opstreelabs.in/v1beta2/namespaces/${namespace}/redisreplications/redis`)).body;
+      const cm = (await sim.api('GET', `/api/v1/namespaces/${namespace}/configmaps/after-redis`)).body;
+      const waited = (Date.parse(cm?.metadata?.creationTimestamp ?? '') - Date.parse(redis?.metadata?.creationTimestamp ?? '')) / 1000;
+      console.log(`\nredis-master (${lua ? 'fleet health check' : 'built-in checks'}): ${summary(result)}; the next wave applied ${waited} s after the RedisReplication`);
+      return { result, waited };
+    };
+    const redisChecked = await redisWave('sim-redis', healthLua);
+    // Timestamps have whole seconds: the master is reported 8 s after creation, so at least 7.
+    check(redisChecked.result.phase === 'Succeeded' && redisChecked.waited >= 7,
+      'a RedisReplication holds the next wave until the operator reports its master', `${redisChecked.waited} s`);
+    const redisBuiltIn = await redisWave('sim-redis-builtin', undefined);
+    check(redisBuiltIn.result.phase === 'Succeeded' && redisBuiltIn.waited < 7,
+      "with Argo CD's built-in checks alone, the next wave does not wait for Redis", `${redisBuiltIn.waited} s`);
+
     const errors = sim.standInErrors();
     if (errors.length) { console.log(`stand-in errors: ${errors.join('; ')}`); }
   } finally {

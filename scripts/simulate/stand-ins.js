@@ -30,6 +30,10 @@
 //   Accepted or ResolvedRefs is False). Those checks ship inside Argo CD, not in gitops-engine,
 //   which gitops-sync runs: there the Gateway API kinds count as Healthy, and the scenarios read
 //   these conditions themselves.
+// - the redis-operator's status writer: a RedisReplication gets `status.masterNode` (its first
+//   pod's name) once it has existed for `sim.fleet.dev/master-after-seconds` (default 1), as the
+//   operator writes it once a Redis pod answers. The fleet's Argo CD health check of the kind
+//   (lib/datastores/redis-health.ts) holds the next sync wave until then.
 //
 // The HPA stand-in is used only when the cluster runs without the real HPA controller
 // (startSimCluster's realAutoscaler: false); by default the real controller runs, fed by the
@@ -251,6 +255,21 @@ async function gatewayStatusOnce(api) {
   }
 }
 
+const REDIS = '/apis/redis.redis.opstreelabs.in/v1beta2';
+const MASTER_AFTER = 'sim.fleet.dev/master-after-seconds';
+
+async function redisStatusOnce(api) {
+  const list = await api('GET', `${REDIS}/redisreplications`);
+  if (list.status !== 200) { return; } // the operator's CRDs are not installed
+  for (const r of list.body.items) {
+    if (r.status?.masterNode) { continue; }
+    const after = Number(r.metadata.annotations?.[MASTER_AFTER] ?? 1);
+    if (Date.now() - Date.parse(r.metadata.creationTimestamp) < after * 1000) { continue; }
+    const { namespace, name } = r.metadata;
+    await api('PUT', `${REDIS}/namespaces/${namespace}/redisreplications/${name}/status`, { ...r, status: { ...r.status, masterNode: `${name}-0` } });
+  }
+}
+
 /** Starts the loops; returns { stop() }. Errors are kept in `errors` (last 20), never thrown. */
 function startStandIns(api, { intervalMs = 250, hpa = true } = {}) {
   let stopped = false;
@@ -262,7 +281,7 @@ function startStandIns(api, { intervalMs = 250, hpa = true } = {}) {
       await new Promise(r => setTimeout(r, Math.max(0, intervalMs - (Date.now() - t))));
     }
   };
-  const done = Promise.all([loop('provisioner', provisionOnce), loop('ingress', ingressStatusOnce), loop('gateway', gatewayStatusOnce), ...(hpa ? [loop('hpa', autoscaleOnce)] : [])]);
+  const done = Promise.all([loop('provisioner', provisionOnce), loop('ingress', ingressStatusOnce), loop('gateway', gatewayStatusOnce), loop('redis', redisStatusOnce), ...(hpa ? [loop('hpa', autoscaleOnce)] : [])]);
   return { errors, async stop() { stopped = true; await done; } };
 }
 

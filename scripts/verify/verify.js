@@ -299,6 +299,8 @@ function formatFinding(f) {
 
 async function main() {
   const crdDir = path.resolve(root, option('crds', 'FLEET_CRDS', '../shared/crds'));
+  // The simulation (its self-test a child process, its scenarios in this one) reads the same folder.
+  process.env.FLEET_CRDS = crdDir;
   const versions = option('versions', 'FLEET_K8S_VERSIONS', SUPPORTED_VERSIONS.join(',')).split(',');
   for (const v of versions) {
     if (!SUPPORTED_VERSIONS.includes(v)) {
@@ -365,7 +367,7 @@ async function main() {
       if (selftest.code !== 0) {
         findings.push({ env: '-', consumer: 'simulation self-test', message: selftest.both.trim().split('\n').slice(-15).join('\n') });
       }
-      lines.push(`simulate        self-test: ${selftest.code === 0 ? 'the deadlock, a never-Ready color and a failing hook all show' : 'FAILED'}`);
+      lines.push(`simulate        self-test: ${selftest.code === 0 ? 'the deadlock, a never-Ready color, a failing hook and the waves held by the fleet\'s health checks all show' : 'FAILED'}`);
       console.log('verify: release scenarios on the simulated cluster (scripts/simulate/scenarios.js)');
       const { main: scenarios } = require('../simulate/scenarios');
       const res = await scenarios();
