@@ -288,8 +288,10 @@ describe('regex matchers of literal values', () => {
   test('metacharacters are escaped for the regex and the backslash for the PromQL string, so the query parses', () => {
     expect(anyOf(['web', 'api.v1', 'a+b'])).toBe('web|api\\\\.v1|a\\\\+b');
     expect(checkPromQL(`up{job=~"${anyOf(['api.v1', 'a(b)'])}"}`)).toBeUndefined();
-    // One backslash alone is an escape the PromQL string does not know.
-    expect(checkPromQL('up{job=~"api\\.v1"}')).toBeDefined();
+    // One backslash alone is an escape the PromQL string does not know; a byte or code point out of range neither.
+    expect(checkPromQL('up{job=~"api\\.v1"}')?.problem).toMatch(/has the escape sequence "\\\.".*which Prometheus does not accept/);
+    expect(['"\\777"', '"\\uD800"', '"\\U00110000"', '"\\q"', "'\\\"'"].map(s => checkPromQL(`up{job=~${s}}`) !== undefined)).toEqual([true, true, true, true, true]);
+    expect(['"\\377"', '"\\x41"', '"\\u00e9"', '"\\U0010FFFF"', '"\\""', '`a\\.b`'].map(s => checkPromQL(`up{job=~${s}}`))).toEqual(Array(6).fill(undefined));
   });
 });
 

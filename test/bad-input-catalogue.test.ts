@@ -365,6 +365,8 @@ const catalogue: Record<string, Case[]> = {
     cron('0 2 * *'),
     cron('0 2 * * * *'),
     cron('@dailly'),
+    cron('@every 500ms'),
+    cron('@every 0s'),
     cron('CRON_TZ=UTC 0 2 * * *'),
     cron('1-2-3 * * * *'),
     cron('*/5/2 * * * *'),

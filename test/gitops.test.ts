@@ -141,7 +141,10 @@ describe('Argo CD applications', () => {
       expect(build({}, { retry: { limit: 0 } })).toThrow(/staging-argocd\/argocd: retry limit 0 is not a positive integer/);
     });
     test('a malformed backoff', () => {
-      expect(build({}, { retry: { backoffDuration: '10 seconds' } })).toThrow(/retry backoffDuration "10 seconds" is not a positive Go duration\. Fix: write it like "10s"/);
+      expect(build({}, { retry: { backoffDuration: '10 seconds' } })).toThrow(/retry backoffDuration "10 seconds" is not a positive duration as Argo CD reads it\. Fix: write it like "10s"/);
+      expect(build({}, { retry: { backoffMaxDuration: '0s' } })).toThrow(/retry backoffMaxDuration "0s" is not a positive duration/);
+      // What Argo CD reads: a whole number as seconds, else time.ParseDuration.
+      for (const backoffDuration of ['10', '1h30m', '1.5m']) { expect(build({}, { retry: { backoffDuration } })).not.toThrow(); }
     });
     test('a system named like the root application', () => {
       expect(build({}, { rootName: 'shop' })).toThrow(/system "shop" has the root Application's name/);

@@ -148,8 +148,10 @@ describe('secret store settings', () => {
   test('Go durations, as time.ParseDuration reads them', () => {
     expect(['1h', '1h30m', '90s', '0s', '0', '1.5h', '.5s', '300ms', '-1m', '+2m'].map(goDurationSeconds))
       .toEqual([3600, 5400, 90, 0, 0, 5400, 0.5, 0.3, -60, 120]);
-    // Prometheus's days and weeks, a number without a unit, a unit without a number, spaces.
-    expect(['1d', '2w', '10', 'h', '.h', '1 h', ''].map(goDurationSeconds)).toEqual(Array(7).fill(undefined));
+    expect(['1.h', '2µs', '2μs', '-0', '0.1ns', '2562047h'].map(goDurationSeconds)).toEqual([3600, 0.000002, 0.000002, 0, 0, 9223369200]);
+    // Prometheus's days and weeks, a number without a unit, a unit without a number, spaces,
+    // beyond an int64 of nanoseconds.
+    expect(['1d', '2w', '10', 'h', '.h', '1 h', '', '2562048h'].map(goDurationSeconds)).toEqual(Array(8).fill(undefined));
   });
 });
 

@@ -79,8 +79,15 @@ function isDescriptor(scope: IConstruct, what: string, schedule: string, fix: st
   if (!schedule.startsWith('@')) { return false; }
   if ((CRON_DESCRIPTORS as readonly string[]).includes(schedule)) { return true; }
   const every = /^@every (.+)$/.exec(schedule);
-  // robfig/cron refuses what time.ParseDuration refuses; a zero or negative interval never fires.
-  if (every && (goDurationSeconds(every[1]) ?? 0) > 0) { return true; }
+  if (every) {
+    // robfig/cron refuses what time.ParseDuration refuses, and runs anything under a second
+    // (zero and negative included) every second.
+    const seconds = goDurationSeconds(every[1]);
+    if (seconds !== undefined && seconds >= 1) { return true; }
+    if (seconds !== undefined) {
+      return fail(scope, `${what} "${schedule}" is shorter than a second, which robfig/cron runs every second`, 'give an interval of a second or more, e.g. "@every 30s"');
+    }
+  }
   return fail(scope, `${what} "${schedule}" is not a known descriptor`,
     `use one of ${CRON_DESCRIPTORS.join(', ')} or "@every <duration>" such as "@every 6h"`);
 }

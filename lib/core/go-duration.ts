@@ -6,16 +6,29 @@
  * days and weeks but no fractions.
  */
 const GO_DURATION = /^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
-const COMPONENT = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;
-/** Each unit in seconds. */
-const UNIT_SECONDS: Readonly<Record<string, number>> = { 'ns': 1e-9, 'us': 1e-6, 'µs': 1e-6, 'μs': 1e-6, 'ms': 1e-3, 's': 1, 'm': 60, 'h': 3600 };
+const COMPONENT = /(\d*)(?:\.(\d*))?(ns|us|µs|μs|ms|s|m|h)/g;
+/** Each unit in nanoseconds. */
+const UNIT_NANOSECONDS: Readonly<Record<string, bigint>> = {
+  'ns': 1n, 'us': 1_000n, 'µs': 1_000n, 'μs': 1_000n, 'ms': 1_000_000n, 's': 1_000_000_000n, 'm': 60_000_000_000n, 'h': 3_600_000_000_000n,
+};
+/** A Duration is an int64 of nanoseconds. */
+const MAX_NANOSECONDS = (1n << 63n) - 1n;
 
-/** Seconds in a Go duration string (negative for "-1h"), or undefined when Go would refuse it. */
+/**
+ * Seconds in a Go duration string (negative for "-1h"), or undefined when Go would refuse it:
+ * not the grammar, or beyond an int64 of nanoseconds (about 2,562,047 hours). As Go does, a
+ * component's fraction is cut to whole nanoseconds ("0.1ns" is zero).
+ */
 export function goDurationSeconds(value: string): number | undefined {
   if (typeof value !== 'string') { return undefined; }
   if (/^[-+]?0$/.test(value)) { return 0; }
   if (!GO_DURATION.test(value)) { return undefined; }
-  let seconds = 0;
-  for (const m of value.matchAll(COMPONENT)) { seconds += Number(m[1]) * UNIT_SECONDS[m[2]]; }
+  let nanoseconds = 0n;
+  for (const [, whole, fraction = '', unit] of value.matchAll(COMPONENT)) {
+    const scale = UNIT_NANOSECONDS[unit];
+    nanoseconds += BigInt(whole || '0') * scale + (BigInt(fraction || '0') * scale) / 10n ** BigInt(fraction.length);
+    if (nanoseconds > MAX_NANOSECONDS) { return undefined; }
+  }
+  const seconds = Number(nanoseconds) / 1e9;
   return value.startsWith('-') ? -seconds : seconds;
 }

@@ -335,8 +335,11 @@ export function syncRetry(scope: Construct, r: SyncRetry) {
   }
   const durations = { backoffDuration: r.backoffDuration ?? '10s', backoffMaxDuration: r.backoffMaxDuration ?? '5m' };
   for (const [k, v] of Object.entries(durations)) {
-    // Argo CD reads them with time.ParseDuration.
-    if (!((goDurationSeconds(v) ?? 0) > 0)) { fail(scope, `retry ${k} "${v}" is not a positive Go duration`, 'write it like "10s", "5m" or "1h30m"'); }
+    // Argo CD reads a whole number as seconds, anything else with time.ParseDuration (parseStringToDuration).
+    const seconds = /^\d+$/.test(v) ? Number(v) : goDurationSeconds(v);
+    if (!(seconds !== undefined && seconds > 0)) {
+      fail(scope, `retry ${k} "${v}" is not a positive duration as Argo CD reads it`, 'write it like "10s", "5m" or "1h30m" (a whole number counts seconds)');
+    }
   }
   const factor = r.backoffFactor ?? 2;
   if (!Number.isInteger(factor) || factor < 1) {

@@ -37,22 +37,22 @@ export function alertInventory(objects: readonly any[]): string {
     out.push('');
   }
   if (rules.length) {
-    // One row per alert and timing: an SLO's four burn-rate rules of a severity read as one.
-    const rows: { text: string; count: number }[] = [];
+    // One row per alert, timing and group: an SLO's burn-rate rules of one severity and
+    // objective (two window pairs each) read as one.
+    const rows: { cells: string[]; count: number }[] = [];
     for (const o of rules) {
       for (const g of o.spec.groups ?? []) {
         for (const r of (g.rules ?? []).filter((x: any) => x.alert)) {
           const severity = `${r.labels?.severity ?? '–'}${r.labels?.priority ? ` (${r.labels.priority})` : ''}`;
-          const text = `${severity} | ${g.interval ?? `${DEFAULT_EVALUATION_INTERVAL} (default)`} | ${r.for ?? '0s'} | ${g.name} | ${o.metadata.name} |`;
+          const cells = [r.alert, severity, g.interval ?? `${DEFAULT_EVALUATION_INTERVAL} (default)`, r.for ?? '0s', g.name, o.metadata.name].map(cell);
           const last = rows[rows.length - 1];
-          if (last && last.text === `${r.alert} | ${text}`) { last.count++; } else { rows.push({ text: `${r.alert} | ${text}`, count: 1 }); }
+          if (last && last.cells.join('\0') === cells.join('\0')) { last.count++; } else { rows.push({ cells, count: 1 }); }
         }
       }
     }
     out.push('| Alert | Severity | Evaluated every | For | Group | PrometheusRule |', '|---|---|---|---|---|---|');
-    for (const row of rows) {
-      const [alert, ...rest] = row.text.split(' | ');
-      out.push(`| ${alert}${row.count > 1 ? ` (${row.count} rules)` : ''} | ${rest.join(' | ')}`);
+    for (const { cells: [alert, ...rest], count } of rows) {
+      out.push(`| ${alert}${count > 1 ? ` (${count} rules)` : ''} | ${rest.join(' | ')} |`);
     }
     out.push('');
   }

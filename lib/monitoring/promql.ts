@@ -158,7 +158,7 @@ function syntaxProblem(src: string, top: SyntaxNode): Problem | undefined {
   }
   if (badEscape !== undefined) {
     return {
-      problem: `has the escape sequence "${badEscape}" in a string, which Prometheus does not know`,
+      problem: `has the escape sequence "${badEscape}" in a string, which Prometheus does not accept`,
       fix: 'escape a regex metacharacter with two backslashes inside the quotes (job=~"api\\\\.v1"), or build the alternation with anyOf()',
     };
   }
@@ -181,11 +181,17 @@ function unknownEscape(literal: string): string | undefined {
   const quote = literal[0];
   if (quote === '`') { return undefined; }
   const body = literal.slice(1, -1);
-  const known = new RegExp(`^(?:[abfnrtv\\\\${quote}]|[0-7]{3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})`);
+  const known = new RegExp(`^(?:[abfnrtv\\\\${quote}]|([0-7]{3})|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))`);
   for (let i = 0; i < body.length; i++) {
     if (body[i] !== '\\') { continue; }
     const m = known.exec(body.slice(i + 1));
     if (!m) { return body.slice(i, i + 2); }
+    // A byte (octal, \x) is at most 255; a code point (\u, \U) at most U+10FFFF and no surrogate.
+    const [, octal, , unicode, wide] = m;
+    const code = octal !== undefined ? parseInt(octal, 8) : unicode ?? wide ? parseInt((unicode ?? wide)!, 16) : undefined;
+    if (code !== undefined && (octal !== undefined ? code > 255 : code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))) {
+      return body.slice(i, i + 1 + m[0].length);
+    }
     i += m[0].length;
   }
   return undefined;

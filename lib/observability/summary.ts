@@ -85,7 +85,7 @@ export function observabilitySummary(objects: readonly any[]): string {
         ...absent.map(a => `- ${a}`), '');
     }
   }
-  if (rules.some(r => !sloRules.includes(r))) {
+  if (rules.some(r => r.spec.groups.some((g: any) => g.rules.some((x: any) => x.alert)))) {
     out.push('The alerts, with their timing and where each severity is delivered: [Alerts](#alerts) above.', '');
   }
   return out.join('\n');

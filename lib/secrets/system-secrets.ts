@@ -152,7 +152,10 @@ function checkStoreSettings(env: Environment): void {
       'use the ClusterSecretStore\'s lowercase name, e.g. "fleet-secrets"');
   }
   const seconds = goDurationSeconds(refreshInterval);
-  if (seconds === undefined || seconds < 0) {
+  if (seconds !== undefined && seconds < 0) {
+    throw new ConfigurationError(where, `secretStore.refreshInterval "${refreshInterval}" is negative`, 'give a positive interval, e.g. "1h"');
+  }
+  if (seconds === undefined) {
     throw new ConfigurationError(where, `secretStore.refreshInterval "${refreshInterval}" is not a Go duration`, 'write it like "1h", "30m" or "1h30m"');
   }
   if (seconds === 0) {
