@@ -58,11 +58,18 @@ export function promoted(releases: ReleaseManifest, target: string, serving?: nu
   return { next, from, to, ...(canaryEnded ? { canaryEnded } : {}) };
 }
 
+/** The target and the `--serving N` count of `npm run promote -- <env>/<system>/<service> [--serving N]`, in either order. */
+export function promoteArgs(args: readonly string[]): { target?: string; serving?: number } {
+  const rest = [...args];
+  const servingAt = rest.indexOf('--serving');
+  const serving = servingAt >= 0 ? Number(rest[servingAt + 1]) : undefined;
+  if (servingAt >= 0) { rest.splice(servingAt, 2); }
+  return { target: rest[0], serving };
+}
+
 /** `npm run promote -- <env>/<system>/<service> [--serving N]`: flips the live color, re-renders, prints the change. */
 export function run(args: string[]): void {
-  const servingAt = args.indexOf('--serving');
-  const serving = servingAt >= 0 ? Number(args[servingAt + 1]) : undefined;
-  const target = args.filter((_, i) => i !== servingAt && i !== servingAt + 1)[0];
+  const { target, serving } = promoteArgs(args);
   const root = process.cwd();
   const file = path.join(root, RELEASES_FILE);
   const original = fs.readFileSync(file, 'utf8');

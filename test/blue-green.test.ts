@@ -2,7 +2,7 @@ import { Microservice } from '../lib/workload/microservice';
 import { BlueGreenSpec } from '../lib/bluegreen/blue-green';
 import { SMOKE_TEST_IMAGE } from '../lib/bluegreen/smoke-test';
 import { diffObjects } from '../lib/review/object-diff';
-import { promoted } from '../scripts/promote';
+import { promoteArgs, promoted } from '../scripts/promote';
 import { Edge } from '../lib/environments/environment';
 import { ReleaseManifest } from '../lib/environments/releases';
 import { find, kinds, objects, testChart, webProps } from './util';
@@ -186,6 +186,13 @@ describe('blue/green', () => {
 });
 
 describe('promote', () => {
+  test('the command line: the target alone, or with --serving N before or after it', () => {
+    expect(promoteArgs(['production/shop/web'])).toEqual({ target: 'production/shop/web', serving: undefined });
+    expect(promoteArgs(['production/shop/web', '--serving', '4'])).toEqual({ target: 'production/shop/web', serving: 4 });
+    expect(promoteArgs(['--serving', '4', 'production/shop/web'])).toEqual({ target: 'production/shop/web', serving: 4 });
+    expect(promoteArgs([]).target).toBeUndefined();
+  });
+
   // A release file of the tool's own, not the fleet's: its live colors change with every release.
   const base: ReleaseManifest = {
     dev: { shop: { web: { image: 'ghcr.io/acme/web:1.1.0' } } },
