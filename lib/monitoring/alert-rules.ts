@@ -9,6 +9,15 @@ import { Environment } from '../environments/environment';
 import { parseDuration } from './duration';
 import { validateGoTemplate, validatePromQL } from './promql';
 
+/**
+ * The labels every alert of a system carries, whatever its expression keeps: `namespace`
+ * above all, since the system's AlertmanagerConfig routes only alerts labelled with its own
+ * namespace (the OnNamespace matcher strategy).
+ */
+export function systemAlertLabels(chart: SystemChart): { system: string; environment: string; namespace: string } {
+  return { system: chart.system, environment: chart.environment.name, namespace: chart.namespaceName };
+}
+
 /** How urgently a person must act. */
 export type AlertSeverity = 'critical' | 'warning' | 'info';
 
@@ -140,14 +149,10 @@ export class AlertRules extends Construct {
             alert: a.alert,
             expr: PrometheusRuleSpecGroupsRulesExpr.fromString(a.expr),
             for: a.for,
-            // `namespace`: whatever the expression keeps, the system's AlertmanagerConfig routes
-            // only alerts labelled with its own namespace (the OnNamespace matcher strategy).
             labels: {
               ...(a.labels ?? {}),
               severity: a.severity,
-              system: chart.system,
-              environment: env.name,
-              namespace: chart.namespaceName,
+              ...systemAlertLabels(chart),
               ...(a.family !== undefined ? { family: a.family } : {}),
             },
             annotations: {

@@ -8,6 +8,7 @@ import { namespacedMeta } from '../core/metadata';
 import { Environment } from '../environments/environment';
 import { IMPLEMENTATIONS } from '../gateway/implementations';
 import { routeRules } from '../gateway/web-route';
+import { systemAlertLabels } from '../monitoring/alert-rules';
 import { validateGoTemplate, validatePromQL } from '../monitoring/promql';
 import { HTTP_DURATION, HTTP_REQUESTS } from './catalogue';
 import { bucketsOf, CustomMetric, DEFAULT_BUCKETS, isRatio, jobMatcher, leMatcher, MetricSpec } from './metric';
@@ -383,10 +384,7 @@ export class ServiceLevelObjectives extends Construct {
         + `${sum(indicators.map(i => `sum(rate(${i.duration}_count{${i.selector}}[${w}]))`))})`;
 
     const ruleLabels = (o: RenderedObjective) => ({ namespace: ns, service, slo: o.slo });
-    const alertLabels = {
-      // `namespace`: the system's AlertmanagerConfig routes only its own namespace's alerts.
-      system: chart.system, environment: env.name, namespace: ns,
-    };
+    const alertLabels = systemAlertLabels(chart);
     const groups: { name: string; rules: any[] }[] = this.objectives.map(o => {
       const match = `{namespace="${ns}", service="${service}", slo="${o.slo}"}`;
       const what = o.slo === 'availability'

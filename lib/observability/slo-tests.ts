@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { SystemChart } from '../chart';
+import { manifestFileName } from '../render/manifest-path';
 import { durationSeconds } from '../monitoring/duration';
 import {
   BURN_ALERT, BURN_RATE_ALERTS, BurnRateAlert, bucketBound, RenderedObjective, ServiceLevelObjectives, SLI_ABSENT_ALERT, SLI_ABSENT_FOR, SLI_WINDOWS, statusValue,
@@ -116,6 +117,17 @@ function labelText(labels: Readonly<Record<string, string>>): string {
   return Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(', ');
 }
 
+/** An SLO's rules as its PrometheusRule renders them, rendered once per SLO. */
+const RENDERED_RULES = new WeakMap<ServiceLevelObjectives, any[]>();
+function renderedRules(slo: ServiceLevelObjectives): any[] {
+  let rules = RENDERED_RULES.get(slo);
+  if (!rules) {
+    rules = slo.rule.toJson().spec.groups.flatMap((g: any) => g.rules) as any[];
+    RENDERED_RULES.set(slo, rules);
+  }
+  return rules;
+}
+
 interface Feed {
   readonly slo: ServiceLevelObjectives;
   readonly objective: RenderedObjective;
@@ -183,8 +195,7 @@ export function sloTestSuite(slos: readonly ServiceLevelObjectives[], system: st
             throw new Error(`${slo.service} ${objective.slo} ${shape} ${pair.long}: Prometheus 2 and 3 would disagree on ${a.long}/${a.short}`);
           }
           if (verdicts[0]) {
-            const description = slo.rule.toJson().spec.groups
-              .flatMap((g: any) => g.rules).find((r: any) => r.alert && r.labels.long_window === a.long && r.expr.includes(`slo="${objective.slo}"`))
+            const description = renderedRules(slo).find((r: any) => r.alert && r.labels.long_window === a.long && r.expr.includes(`slo="${objective.slo}"`))
               .annotations.description;
             expected.push({
               exp_labels: {
@@ -210,7 +221,7 @@ export function sloTestSuite(slos: readonly ServiceLevelObjectives[], system: st
   }
   tests.push(...absenceTests(slos));
   return {
-    rule_files: [...new Set(slos.map(s => `prometheusrule-${s.rule.metadata.name}.yaml`))].sort(),
+    rule_files: [...new Set(slos.map(s => manifestFileName({ kind: s.rule.kind, metadata: { name: s.rule.metadata.name! } })))].sort(),
     evaluation_interval: `${EVALUATION_MINUTES}m`,
     tests,
   };
@@ -230,8 +241,7 @@ function absenceTests(slos: readonly ServiceLevelObjectives[]): unknown[] {
     throw new Error(`${SLI_ABSENT_ALERT}'s for (${SLI_ABSENT_FOR}) is longer than the tests' evaluation interval; evaluate later`);
   }
   const expectedFor = ({ slo, p }: typeof watched[number]) => {
-    const rule = slo.rule.toJson().spec.groups.flatMap((g: any) => g.rules)
-      .find((r: any) => r.alert === SLI_ABSENT_ALERT && r.expr === `absent(${p.series})`);
+    const rule = renderedRules(slo).find((r: any) => r.alert === SLI_ABSENT_ALERT && r.expr === `absent(${p.series})`);
     // absent() keeps the selector's equality matchers as labels; the rule's labels win.
     const kept = Object.fromEntries([...p.series.matchAll(/(\w+)="([^"]*)"/g)].map(m => [m[1], m[2]]));
     return { exp_labels: { ...kept, ...rule.labels }, exp_annotations: rule.annotations };

@@ -1,3 +1,4 @@
+import { manifestFileName } from '../render/manifest-path';
 import { DASHBOARD_LABEL, FOLDER_ANNOTATION } from './dashboard';
 import { BURN_ALERT } from './service-level';
 
@@ -8,8 +9,6 @@ import { BURN_ALERT } from './service-level';
  * without a Grafana.
  */
 
-/** The object's file beside the README (lib/render/manifest-writer.ts names files so). */
-const manifestFileName = (o: any) => `${o.kind.toLowerCase()}-${o.metadata.name}.yaml`;
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const code = (s: string) => `\`${cell(s)}\``;
 

@@ -11,6 +11,7 @@ import { alertInventory } from '../monitoring/alert-inventory';
 import { ServiceNetworkPolicy } from '../network/network-policy';
 import { observabilitySummary } from '../observability/summary';
 import { secretInventory } from '../secrets/secret-inventory';
+import { manifestFileName } from './manifest-path';
 
 /** One file of dist/: a path relative to dist/ and its content. */
 export interface RenderedFile {
@@ -55,11 +56,6 @@ export function toYaml(object: unknown): string {
     },
   });
   return doc.toString({ lineWidth: 0 });
-}
-
-/** The file name of an object: `<kind>-<name>.yaml`, lowercase. */
-export function manifestFileName(object: { kind: string; metadata: { name: string } }): string {
-  return `${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;
 }
 
 /** Runs construct-level validations (cdk8s's own, and any added with node.addValidation). */

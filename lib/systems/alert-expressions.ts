@@ -1,4 +1,4 @@
-import { anyOf } from '../monitoring/promql';
+import { jobMatcher } from '../observability/metric';
 
 /**
  * PromQL for the alerts the systems share, over the metrics our services expose
@@ -29,8 +29,7 @@ function sel(matchers: Record<string, string | undefined>, extra = ''): string {
  */
 export function serviceDown(namespace: string, jobs: string[]): string {
   if (jobs.length === 0) { throw new Error('serviceDown needs at least one job'); }
-  const jobMatcher = jobs.length === 1 ? `job="${jobs[0]}"` : `job=~"${anyOf(jobs)}"`;
-  const down = `sum by (namespace, job) (up{namespace="${namespace}", ${jobMatcher}}) == 0`;
+  const down = `sum by (namespace, job) (up{namespace="${namespace}", ${jobMatcher(jobs)}}) == 0`;
   return [down, ...jobs.map(job => `absent(up${sel({ namespace, job })})`)].join(' or ');
 }
 
