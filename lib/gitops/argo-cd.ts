@@ -217,9 +217,6 @@ export class FleetGitOps extends Construct {
       if (name === rootName) {
         fail(this, `system "${name}" has the root Application's name`, `rename the system or pass another rootName`);
       }
-      if (name === PLATFORM_NAME && props.platform) {
-        fail(this, `system "${name}" has the platform Application's name`, 'rename the system');
-      }
       if (system.environment !== env) {
         fail(this, `system ${system.node.path} is rendered for ${system.environment.name}, not ${env.name}`, 'pass only the systems of this environment');
       }

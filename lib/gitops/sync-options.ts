@@ -1,3 +1,5 @@
+import { groupKindOf } from '../core/api-group';
+
 /** Argo CD's per-object sync options annotation: comma-separated `Option=value` pairs. */
 export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
 
@@ -26,8 +28,7 @@ type Rendered = { apiVersion?: string; kind: string; metadata?: { annotations?: 
 
 /** True when Argo CD must never delete or prune objects of this apiVersion and kind. */
 export function isRetainedKind(apiVersion: string | undefined, kind: string): boolean {
-  const group = apiVersion?.includes('/') ? apiVersion.split('/')[0] : '';
-  return RETAINED_KINDS.has(`${group}/${kind}`);
+  return RETAINED_KINDS.has(groupKindOf({ apiVersion, kind }));
 }
 
 /**

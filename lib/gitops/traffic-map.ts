@@ -313,7 +313,8 @@ export function trafficMap(input: TrafficMapInput): string {
   const entry = new Diagram();
   const entryTable: string[] = [];
   // Through a Gateway, the Internet node says which (one more node would not fit the budget).
-  const gatewaysUsed = [...new Set(objects.filter(o => o.kind === 'HTTPRoute' && String(o.apiVersion).startsWith('gateway.networking.k8s.io/'))
+  const httpRoutes = objects.filter(o => o.kind === 'HTTPRoute' && String(o.apiVersion).startsWith('gateway.networking.k8s.io/'));
+  const gatewaysUsed = [...new Set(httpRoutes
     .flatMap(r => (r.spec.parentRefs ?? []).map((p: any) => `${p.namespace ?? r.metadata.namespace}/${p.name}`)))].sort();
   const internet: Node = gatewaysUsed.length
     ? { nid: 'internet', line: () => `internet(("${text(['Internet', ...gatewaysUsed.map(g => `Gateway ${g}`)].join('<br/>'))}"))` }
@@ -344,7 +345,6 @@ export function trafficMap(input: TrafficMapInput): string {
   }
   // Gateway API routes: the Gateway they attach to, each host, and per path the Services with
   // their weights (a canary's share of the preview).
-  const httpRoutes = objects.filter(o => o.kind === 'HTTPRoute' && String(o.apiVersion).startsWith('gateway.networking.k8s.io/'));
   for (const route of httpRoutes) {
     const parents: any[] = route.spec.parentRefs ?? [];
     const gateways = [...new Set(parents.map(p => `${p.namespace ?? route.metadata.namespace}/${p.name}`))];

@@ -1,6 +1,8 @@
 // The policy gate's checks of the edge: what an environment's routes attach to and reach, and
 // that an environment whose edge is the Gateway API carries nothing for ingress-nginx.
-import { apiGroupOf } from '../core/api-group';
+import { apiGroupOf, groupKindOf } from '../core/api-group';
+import { GATEWAY_API_GROUP as GATEWAY_API } from '../gateway/listeners';
+import { selects } from '../review/pod-spec';
 import { Edge } from '../environments/environment';
 
 /** One problem with an edge object: the gate's check name, what is wrong, how to fix it. */
@@ -10,7 +12,6 @@ export interface EdgeProblem {
   readonly fix: string;
 }
 
-const GATEWAY_API = 'gateway.networking.k8s.io';
 const ENVOY_GATEWAY = 'gateway.envoyproxy.io';
 const NGINX_PREFIX = 'nginx.ingress.kubernetes.io/';
 
@@ -26,7 +27,7 @@ export class EdgeIndex {
   private readonly grants: any[] = [];
 
   public add(o: any): void {
-    const kind = `${apiGroupOf(o.apiVersion)}/${o.kind}`;
+    const kind = groupKindOf(o);
     if (!this.byKind.has(kind)) { this.byKind.set(kind, new Map()); }
     this.byKind.get(kind)!.set(key(o.metadata?.namespace, o.metadata?.name), o);
     if (kind === `${GATEWAY_API}/ReferenceGrant`) { this.grants.push(o); }
@@ -61,21 +62,8 @@ function admits(listener: any, namespace: string, gatewayNamespace: string): boo
   if (from === 'All') { return true; }
   if (from === 'Same') { return namespace === gatewayNamespace; }
   // Selector: the fleet selects namespaces by their kubernetes.io/metadata.name label, which
-  // the API server sets on every Namespace.
-  const selector = allowed.namespaces?.selector ?? {};
-  const labels: Record<string, string> = { 'kubernetes.io/metadata.name': namespace };
-  const byLabels = Object.entries<string>(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
-  const byExpressions = (selector.matchExpressions ?? []).every((e: any) => {
-    const v = labels[e.key];
-    switch (e.operator) {
-      case 'In': return v !== undefined && (e.values ?? []).includes(v);
-      case 'NotIn': return v === undefined || !(e.values ?? []).includes(v);
-      case 'Exists': return v !== undefined;
-      case 'DoesNotExist': return v === undefined;
-      default: return false;
-    }
-  });
-  return byLabels && byExpressions;
+  // the API server sets on every Namespace. No selector selects every namespace.
+  return selects(allowed.namespaces?.selector ?? {}, { 'kubernetes.io/metadata.name': namespace });
 }
 
 /**

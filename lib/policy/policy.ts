@@ -3,7 +3,7 @@ import { isValidLabelValue } from '../core/labels';
 import { LabelIndex, SelectorIndex, selects } from '../core/selectors';
 import { operatorPods } from '../datastores/operator-pods';
 import { IMPLEMENTATIONS } from '../gateway/implementations';
-import { ProducedSecret, producedSecrets, SecretProducerIndex } from '../secrets/secret-producers';
+import { ProducedSecret, SecretProducerIndex } from '../secrets/secret-producers';
 import { SecretRead, secretReads } from '../secrets/secret-readers';
 import { Edge } from '../environments/environment';
 import { ENVIRONMENTS } from '../environments/settings';
@@ -144,12 +144,13 @@ export function checkManifests(manifests: readonly Manifest[], options: CheckOpt
   const edgeIndexes = new Map<string, EdgeIndex>();
   // Secrets are looked up where the kubelet and the controllers look: in the object's namespace.
   const secrets = new SecretProducerIndex();
+  const produced = new Map<any, readonly ProducedSecret[]>();
   for (const m of manifests) {
     const dir = m.file.split('/').slice(0, 2).join('/');
     const sys = systems.get(dir) ?? new SystemIndex();
     sys.add(m.object);
     systems.set(dir, sys);
-    secrets.add(m.env, m.object);
+    produced.set(m.object, secrets.add(m.env, m.object));
     if (!edgeIndexes.has(m.env)) { edgeIndexes.set(m.env, new EdgeIndex()); }
     edgeIndexes.get(m.env)!.add(m.object);
   }
@@ -196,7 +197,7 @@ export function checkManifests(manifests: readonly Manifest[], options: CheckOpt
       const problem = unproducedRead(read, namespace, secrets.producersOf(m.env, namespace, read.secretName));
       if (problem) { report('secret-produced', problem.message, problem.fix); }
     }
-    for (const p of producedSecrets(o)) {
+    for (const p of produced.get(o) ?? []) {
       const others = secrets.producersOf(m.env, namespace, p.secretName).filter(q => q.by !== p.by);
       if (others.length) {
         report('secret-produced', `produces Secret ${p.secretName}, which ${others.map(q => q.by).join(' and ')} also produce${others.length > 1 ? '' : 's'}`,

@@ -1,7 +1,7 @@
 // What a change to an operator-run PostgreSQL, RabbitMQ or Redis, or to PostgreSQL's backups,
 // can lose. The data lives on volumes the operators claim, so dist/ shows no
 // PersistentVolumeClaim to flag: the resource itself is.
-import { apiGroupOf } from '../core/api-group';
+import { groupKindOf } from '../core/api-group';
 import { retentionDays } from '../datastores/postgres-settings';
 import { show } from './object-diff';
 import { parseQuantity } from './quantity';
@@ -41,10 +41,6 @@ function at(o: any, path: string): unknown {
   return path.split('.').reduce((v, k) => v?.[k], o);
 }
 
-/** `<group>/<Kind>` of an object: its apiVersion without the version. */
-function groupKind(o: any): string {
-  return `${apiGroupOf(o?.apiVersion)}/${o?.kind}`;
-}
 
 /**
  * Risk reasons for one change to an operator-run datastore or PostgreSQL's backups (none for
@@ -56,7 +52,7 @@ export function datastoreRisks(change: 'added' | 'removed' | 'changed', before: 
   if (change === 'added') { return []; }
   const o = after ?? before;
   const backups = backupRisks(change, before, after, production);
-  const d = DATASTORES[groupKind(o)];
+  const d = DATASTORES[groupKindOf(o)];
   if (!d) { return backups; }
   if (change === 'removed') { return [d.removed]; }
   if (!production) { return []; }
@@ -72,10 +68,10 @@ export function datastoreRisks(change: 'added' | 'removed' | 'changed', before: 
       out.push(`${d.storage} lowered in production: ${show(bs)} → ${show(as)} (a volume cannot shrink: only new, empty nodes would get it)`);
     }
   }
-  if (groupKind(o) === 'redis.redis.opstreelabs.in/RedisReplication' && before?.spec?.storage?.keepAfterDelete === true && after?.spec?.storage?.keepAfterDelete !== true) {
+  if (groupKindOf(o) === 'redis.redis.opstreelabs.in/RedisReplication' && before?.spec?.storage?.keepAfterDelete === true && after?.spec?.storage?.keepAfterDelete !== true) {
     out.push('spec.storage.keepAfterDelete turned off in production: deleting the resource deletes its volumes');
   }
-  if (groupKind(o) === 'postgresql.cnpg.io/Cluster') {
+  if (groupKindOf(o) === 'postgresql.cnpg.io/Cluster') {
     const [x, y] = [parseQuantity(before?.spec?.walStorage?.size), parseQuantity(after?.spec?.walStorage?.size)];
     if (x !== undefined && y !== undefined && y < x) {
       out.push(`spec.walStorage.size lowered in production: ${show(before.spec.walStorage.size)} → ${show(after.spec.walStorage.size)} (a volume cannot shrink: only new, empty instances would get it)`);
@@ -94,7 +90,7 @@ export function datastoreRisks(change: 'added' | 'removed' | 'changed', before: 
 function backupRisks(change: 'removed' | 'changed', before: any, after: any, production: boolean): string[] {
   if (!production) { return []; }
   const o = after ?? before;
-  switch (groupKind(o)) {
+  switch (groupKindOf(o)) {
     case 'barmancloud.cnpg.io/ObjectStore': {
       if (change === 'removed') { return ['removed in production: WAL archiving and base backups to it stop, and recovery from it needs it back']; }
       const out: string[] = [];

@@ -128,17 +128,19 @@ function dedupe(list: ProducedSecret[]): ProducedSecret[] {
 export class SecretProducerIndex {
   private readonly byNamespace = new Map<string, Map<string, ProducedSecret[]>>();
 
-  /** Indexes what `object`, rendered for `env`, produces. */
-  public add(env: string, object: any): void {
+  /** Indexes what `object`, rendered for `env`, produces; returns it. */
+  public add(env: string, object: any): readonly ProducedSecret[] {
     const where = `${env}/${object.metadata?.namespace}`;
     let secrets = this.byNamespace.get(where);
     if (!secrets) {
       secrets = new Map();
       this.byNamespace.set(where, secrets);
     }
-    for (const p of producedSecrets(object)) {
+    const produced = producedSecrets(object);
+    for (const p of produced) {
       secrets.set(p.secretName, [...(secrets.get(p.secretName) ?? []), p]);
     }
+    return produced;
   }
 
   /** The producers of `secretName` in `namespace` of `env` (more than one is a conflict). */
