@@ -25,7 +25,7 @@ import { ignoreOperatorPodsForKubeScore } from '../policy/kube-score-ignore';
 const MASTER_GROUP = 'mymaster';
 
 /** Redis's eviction policies (redis.conf `maxmemory-policy`). */
-export const MAX_MEMORY_POLICIES = ['noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random',
+const MAX_MEMORY_POLICIES = ['noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random',
   'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl'] as const;
 export type MaxMemoryPolicy = typeof MAX_MEMORY_POLICIES[number];
 

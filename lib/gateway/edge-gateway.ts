@@ -188,7 +188,7 @@ const PROXY_SCRAPE_INTERVAL = '30s';
  * hostnames (lib/gateway/listeners.ts); any other is refused here, before the Gateway would
  * leave the route unattached.
  */
-export function routedHosts(scope: Construct, objects: readonly any[], namespace: string, name: string): GatewayHost[] {
+function routedHosts(scope: Construct, objects: readonly any[], namespace: string, name: string): GatewayHost[] {
   const byHost = new Map<string, Set<string>>();
   for (const route of objects.filter(o => o.kind === 'HTTPRoute' && o.apiVersion === `${GATEWAY_API_GROUP}/v1`)) {
     const where = `HTTPRoute ${route.metadata.namespace}/${route.metadata.name}`;

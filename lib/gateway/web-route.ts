@@ -16,7 +16,7 @@ import { checkIngressProps, claimRoute, IHttpBackend, IngressRouteSpec, WebIngre
 import { GATEWAY_API_GROUP, httpsListenerName } from './listeners';
 
 /** Annotation listing what a route's props ask that the Gateway implementation cannot enforce, and why. */
-export const NOT_ENFORCED_ANNOTATION = 'fleet.dev/not-enforced';
+const NOT_ENFORCED_ANNOTATION = 'fleet.dev/not-enforced';
 
 /**
  * Every client address, IPv4 and IPv6, each counted on its own (`Distinct`): the per-client-IP

@@ -137,7 +137,7 @@ export const GRAFANA_INTERVALS: Readonly<Record<string, string>> = { $__rate_int
  * The query with Grafana's interval variables replaced by durations, as the checks (here and
  * in promtool, scripts/verify/promtool.js) read it; undefined when it uses another variable.
  */
-export function concreteQuery(expr: string): { expr: string } | { unknown: string } {
+function concreteQuery(expr: string): { expr: string } | { unknown: string } {
   let out = expr;
   for (const [name, value] of Object.entries(GRAFANA_INTERVALS)) { out = out.split(name).join(value); }
   const other = /\$\{?\w+/.exec(out);

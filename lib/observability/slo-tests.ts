@@ -277,7 +277,7 @@ function absenceTests(slos: readonly ServiceLevelObjectives[]): unknown[] {
 }
 
 /** The environment whose rules the promtool tests run against (scripts/verify/promtool.js). */
-export const SLO_TEST_ENVIRONMENT = 'production';
+const SLO_TEST_ENVIRONMENT = 'production';
 
 /**
  * Every system's SLO test file, `<system>.slo.test.yaml` → its YAML, from a built fleet

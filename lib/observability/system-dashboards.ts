@@ -76,7 +76,7 @@ export interface SystemDashboardsProps {
 }
 
 /** A system's services, as the panels read them. */
-export interface ServiceModel {
+interface ServiceModel {
   readonly namespace: string;
   readonly scraped: readonly ScrapedWorkload[];
   readonly services: readonly Microservice[];
@@ -90,7 +90,7 @@ export interface ServiceModel {
 }
 
 /** Reads the system's model from its constructs. */
-export function serviceModel(chart: SystemChart): ServiceModel {
+function serviceModel(chart: SystemChart): ServiceModel {
   const all = chart.node.findAll();
   // ServiceMonitors of our workloads, PodMonitors of the operators' pods.
   const scraped = all.filter((c): c is Monitor | PodScrape => c instanceof Monitor || c instanceof PodScrape)
@@ -107,7 +107,7 @@ export function serviceModel(chart: SystemChart): ServiceModel {
 }
 
 /** The panels of one row, derived from the model. */
-export function rowPanels(model: ServiceModel, row: RowSource): PanelSpec[] {
+function rowPanels(model: ServiceModel, row: RowSource): PanelSpec[] {
   const only = row.workloads ? new Set(row.workloads) : undefined;
   const keep = (name: string) => !only || only.has(name);
   const scraped = model.scraped.filter(s => keep(s.workload));
@@ -196,8 +196,8 @@ export class SystemDashboards extends Construct {
     const seen = model.scraped.length + model.services.length;
     this.node.addValidation({
       validate: () => {
-        const now = serviceModel(chart);
-        return now.scraped.length + now.services.length === seen ? []
+        const now = chart.node.findAll().filter(c => c instanceof Monitor || c instanceof PodScrape || c instanceof Microservice).length;
+        return now === seen ? []
           : [`a service or scrape was added after the dashboards were built, so it has no panels. Fix: build SystemDashboards last in ${chart.system}'s builder`];
       },
     });

@@ -3,7 +3,7 @@ import { byCodeUnit } from '../core/checks';
 import { fail } from '../core/errors';
 
 /** The annotation naming an Ingress's response-header ConfigMap, `<namespace>/<name>`. */
-export const CUSTOM_HEADERS_ANNOTATION = 'nginx.ingress.kubernetes.io/custom-headers';
+const CUSTOM_HEADERS_ANNOTATION = 'nginx.ingress.kubernetes.io/custom-headers';
 
 // ingress-nginx's own checks of a custom header (internal/ingress/annotations/customheaders):
 // a location whose ConfigMap fails one answers 503.

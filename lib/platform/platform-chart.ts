@@ -18,7 +18,7 @@ export function platformLabels(name: string, component: string): Record<string, 
 }
 
 /** Where bootstrap files go inside a platform folder: Argo CD reads `*.yaml` of the folder only (recurse: false). */
-export const BOOTSTRAP_FOLDER = 'bootstrap';
+const BOOTSTRAP_FOLDER = 'bootstrap';
 
 /**
  * One folder of an environment's platform layer, `dist/<env>/platform/` or

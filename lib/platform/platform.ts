@@ -53,7 +53,7 @@ export enum PlatformWave {
 }
 
 /** Name of the AppProject of the add-on Applications. */
-export const ADDONS_PROJECT = 'platform-addons';
+const ADDONS_PROJECT = 'platform-addons';
 
 /**
  * The cluster-scoped kinds the pinned charts and kustomization render (read from their

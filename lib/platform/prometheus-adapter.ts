@@ -14,7 +14,7 @@ export interface AdapterRule {
 }
 
 /** The Pods metrics the rendered HorizontalPodAutoscalers among `objects` ask for, sorted, each once. */
-export function podsMetricsOf(objects: readonly any[]): string[] {
+function podsMetricsOf(objects: readonly any[]): string[] {
   const names = objects
     .filter(o => o.kind === 'HorizontalPodAutoscaler')
     .flatMap(o => (o.spec?.metrics ?? []) as any[])
@@ -28,7 +28,7 @@ export function podsMetricsOf(objects: readonly any[]): string[] {
  * among the rendered ServiceMonitors and PodMonitors (so a rate never rests on fewer than
  * two samples, even with a missed scrape), and at least 2m.
  */
-export function rateWindow(objects: readonly any[]): string {
+function rateWindow(objects: readonly any[]): string {
   const intervals = objects.flatMap(o => {
     if (o.kind === 'ServiceMonitor') { return (o.spec?.endpoints ?? []) as any[]; }
     if (o.kind === 'PodMonitor') { return (o.spec?.podMetricsEndpoints ?? []) as any[]; }

@@ -6,12 +6,12 @@ import { fail } from '../core/errors';
 import { platformLabels } from './platform-chart';
 import { isDnsSubdomain } from '../core/names';
 import { Environment, SecretManager } from '../environments/environment';
-import { durationSeconds } from '../monitoring/duration';
+import { goDurationSeconds } from '../core/go-duration';
 import { IDENTITY_FOR_MANAGER, SecretsOperatorIdentity } from './settings';
 import { GKE_SERVICE_ACCOUNT_ANNOTATION } from '../config/workload-identity';
 
 /** EKS's IRSA annotation on a ServiceAccount: the IAM role it assumes. */
-export const EKS_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
+const EKS_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
 
 export interface FleetSecretStoreProps {
   /** The identity the External Secrets Operator's controller reads the secret manager as. */
@@ -38,7 +38,8 @@ export class FleetSecretStore extends Construct {
     if (!isDnsSubdomain(settings.storeName)) {
       fail(this, `secretStore.storeName "${settings.storeName}" is not a DNS-1123 subdomain`, 'use a lowercase name such as "fleet-secrets"');
     }
-    if (!(durationSeconds(settings.refreshInterval)! > 0)) {
+    // External Secrets reads it as a Go duration (lib/secrets/system-secrets.ts says why a bad one is refused).
+    if (!((goDurationSeconds(settings.refreshInterval) ?? 0) > 0)) {
       fail(this, `secretStore.refreshInterval "${settings.refreshInterval}" is not a positive duration`, 'write it like "1h" or "15m"');
     }
     const expected = IDENTITY_FOR_MANAGER[settings.manager.kind];

@@ -226,7 +226,7 @@ async function main() {
     // The CRDs the system uses, as verify installs them.
     const crdDir = path.resolve(root, process.env.FLEET_CRDS || '../shared/crds');
     const crds = crdsFor(crdDir, readEnvironment('production').filter(f => [FOLDER, SECOND.folder].some(d => f.rel.startsWith(`dist/${d}/`)) || isEdgeFile(f)));
-    await sim.kubectl(['apply', '--server-side', ...[...crds.values()].flatMap(f => ['-f', f])]);
+    await sim.kubectl(['apply', '--server-side', ...[...crds.values()].flatMap(c => ['-f', c.file])]);
     await sim.kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...[...crds.keys()].map(n => `crd/${n}`)]);
     await installGateway(sim, rendered.edge.dir);
 

@@ -127,12 +127,8 @@ async function main() {
       await sim.kubectl(['create', 'namespace', namespace]);
       const opts = { namespace, name: 'floor', timeoutSeconds: 90, healthLua: lua };
       // Argo CD's built-in check calls the autoscaler Degraded while its first pod starts
-      // (no metrics yet), which fails that sync; Argo CD's retry would sync again, as here.
-      let first;
-      for (let attempt = 0; attempt < 4 && first?.phase !== 'Succeeded'; attempt++) {
-        if (attempt) { await sleep(5000); }
-        first = await sim.sync({ ...opts, dir: path.join(fixtures, 'floor-1') });
-      }
+      // (no metrics yet), which fails that sync; the Application's retry syncs again, as here.
+      const first = await sim.sync({ ...opts, dir: path.join(fixtures, 'floor-1'), retryLimit: 3, retryBackoffSeconds: 5 });
       const second = await sim.sync({ ...opts, dir: path.join(fixtures, 'floor-2') });
       const cm = (await sim.api('GET', `/api/v1/namespaces/${namespace}/configmaps/switch`)).body;
       const switched = Date.parse(cm?.metadata?.creationTimestamp ?? '');

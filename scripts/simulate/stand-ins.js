@@ -194,6 +194,8 @@ async function gatewayStatusOnce(api) {
   const routes = (await api('GET', `${GW}/httproutes`)).body.items || [];
   const grants = (await api('GET', `${GW.replace('/v1', '/v1beta1')}/referencegrants`)).body.items || [];
   const namespaces = new Map(((await api('GET', '/api/v1/namespaces')).body.items || []).map(n => [n.metadata.name, n.metadata.labels || {}]));
+  // One list a tick, not a request per backendRef.
+  const services = new Set(((await api('GET', '/api/v1/services')).body.items || []).map(s => `${s.metadata.namespace}/${s.metadata.name}`));
   const managed = gateways.filter(g => ours.has(g.spec.gatewayClassName));
   const attached = new Map(); // "<ns>/<gateway>/<listener>" -> routes attached
   for (const route of routes) {
@@ -221,8 +223,7 @@ async function gatewayStatusOnce(api) {
           const granted = bns === ns || grants.some(g => g.metadata.namespace === bns
             && (g.spec.from || []).some(f => f.kind === 'HTTPRoute' && f.namespace === ns)
             && (g.spec.to || []).some(t => t.kind === 'Service' && (!t.name || t.name === b.name)));
-          const svc = granted ? await api('GET', `/api/v1/namespaces/${bns}/services/${b.name}`) : { status: 403 };
-          if (svc.status !== 200) { missing.push(`${bns}/${b.name}${granted ? '' : ' (no ReferenceGrant)'}`); }
+          if (!granted || !services.has(`${bns}/${b.name}`)) { missing.push(`${bns}/${b.name}${granted ? '' : ' (no ReferenceGrant)'}`); }
         }
       }
       parents.push({

@@ -153,7 +153,7 @@ function listDirs(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).filter(d => d.isDirectory()).map(d => d.name).sort();
 }
 
-module.exports = { verifyAlerts, dashboardRuleFile, GRAFANA_INTERVALS };
+module.exports = { verifyAlerts, GRAFANA_INTERVALS };
 
 if (require.main === module) {
   const args = process.argv.slice(2);

@@ -74,7 +74,7 @@ async function kubeScore(bin, env, files) {
 
 // ---------------------------------------------------------------- API server
 
-/** The CRD files (from `crdDir`) that define the custom kinds `files` use; a kind with no CRD is an error. */
+/** The CRDs (from `crdDir`) that define the custom kinds `files` use, by name: their file and `<group>/<Kind>`; a kind with no CRD is an error. */
 function crdsFor(crdDir, files) {
   if (!fs.existsSync(crdDir)) {
     throw new Error(`CRD folder ${crdDir} does not exist. Fix: point --crds (or FLEET_CRDS) at a folder of the upstream `
@@ -100,7 +100,7 @@ function crdsFor(crdDir, files) {
         throw new Error(`${f.rel}: ${o.apiVersion} ${o.kind} has no CustomResourceDefinition in ${crdDir}. Fix: add the `
           + "upstream CRD file for it there (and to its SOURCES.md)");
       }
-      needed.set(crd.name, crd.file);
+      needed.set(crd.name, { file: crd.file, groupKind: `${group}/${o.kind}` });
     }
   }
   return needed;
@@ -176,7 +176,7 @@ async function applyEnvironment({ bin, version, env, files, crdDir, tmp }) {
     if (crds.size) {
       const install = list => run(kubectl, ['--kubeconfig', cp.kubeconfig, '--cache-dir', cacheDir, 'apply', '--server-side',
         '--field-manager=fleet-verify', ...list.flatMap(f => ['-f', f])]);
-      let res = await install([...crds.values()]);
+      let res = await install([...crds.values()].map(c => c.file));
       if (res.code !== 0) {
         // kubectl applies the others and reports each refused CRD in a block like
         // "failed to create typed patch object (/<crd>; …): errors:\n  .spec.versions[0].selectableFields: field not declared in schema".
@@ -184,11 +184,11 @@ async function applyEnvironment({ bin, version, env, files, crdDir, tmp }) {
           const name = /typed patch object \(\/([^;]+);/.exec(block)?.[1];
           const field = /\.spec\.(.*?): field not declared in schema/.exec(block);
           if (name && field && crds.has(name)) {
-            tooNew.set(name, field[1].length > 60 ? `…${/[\w-]+$/.exec(field[1])?.[0] ?? ''}` : field[1]);
+            tooNew.set(name, { field: field[1].length > 60 ? `…${/[\w-]+$/.exec(field[1])?.[0] ?? ''}` : field[1], groupKind: crds.get(name).groupKind });
             crds.delete(name);
           }
         }
-        if (tooNew.size) { res = await install([...crds.values()]); }
+        if (tooNew.size) { res = await install([...crds.values()].map(c => c.file)); }
       }
       if (res.code !== 0 || /Warning:/.test(res.err)) {
         findings.push({ env, version, consumer: 'kube-apiserver', message: `installing CRDs: ${res.both.trim()}` });
@@ -206,12 +206,12 @@ async function applyEnvironment({ bin, version, env, files, crdDir, tmp }) {
       await run(kubectl, ['--kubeconfig', cp.kubeconfig, '--cache-dir', cacheDir, 'create', 'namespace', ns]);
     }
     const isNamespace = f => f.objects.every(o => o.kind === 'Namespace');
-    const skippedKinds = new Set([...tooNew.keys()].map(crdName => crdKind(crdDir, crdName)));
+    const skippedKinds = new Set([...tooNew.values()].map(t => t.groupKind));
     const checked = files.filter(f => !f.objects.some(o => skippedKinds.has(`${o.apiVersion.split('/')[0]}/${o.kind}`)));
     findings.push(...await apply(kubectl, cp.kubeconfig, cacheDir, env, version, checked.filter(isNamespace)));
     findings.push(...await apply(kubectl, cp.kubeconfig, cacheDir, env, version, checked.filter(f => !isNamespace(f))));
     const notChecked = files.length - checked.length;
-    const notices = [...tooNew].map(([crdName, field]) => `CRD ${crdName} not installed: it uses spec.${field}, which Kubernetes ${version} does not have`);
+    const notices = [...tooNew].map(([crdName, { field }]) => `CRD ${crdName} not installed: it uses spec.${field}, which Kubernetes ${version} does not have`);
     if (notChecked) { notices.push(`${notChecked} object(s) of those kinds checked on newer versions only`); }
     const count = await run(kubectl, ['--kubeconfig', cp.kubeconfig, '--cache-dir', cacheDir, 'get', '--raw', '/readyz']);
     if (count.code !== 0) { findings.push({ env, version, consumer: 'kube-apiserver', message: `not ready after apply: ${count.both}` }); }
@@ -219,16 +219,6 @@ async function applyEnvironment({ bin, version, env, files, crdDir, tmp }) {
   } finally {
     await cp.stop();
   }
-}
-
-/** "<group>/<Kind>" of the CRD named `crdName` in `crdDir`. */
-function crdKind(crdDir, crdName) {
-  for (const name of fs.readdirSync(crdDir).filter(n => /\.ya?ml$/.test(n))) {
-    for (const crd of parseAllDocuments(fs.readFileSync(path.join(crdDir, name), 'utf8')).map(d => d.toJS())) {
-      if (crd?.kind === 'CustomResourceDefinition' && crd.metadata.name === crdName) { return `${crd.spec.group}/${crd.spec.names.kind}`; }
-    }
-  }
-  return crdName;
 }
 
 // ---------------------------------------------------------------- self-test
